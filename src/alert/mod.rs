@@ -1,0 +1,1 @@
+//! Security alerts as received from a SIEM, parsed into the facts an incident needs.

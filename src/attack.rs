@@ -1,0 +1,1 @@
+//! The embedded MITRE ATT&CK Enterprise catalog and technique ID validation.
