@@ -3,4 +3,53 @@
 
 pub mod alert;
 pub mod attack;
+pub mod cli;
+pub mod clock;
+pub mod commands;
+pub mod config;
+pub mod error;
+pub mod gate;
+pub mod incident;
 pub mod ioc;
+pub mod phase;
+pub mod playbook;
+pub mod repo;
+pub mod report;
+pub mod tlp;
+pub mod workflow;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+/// Parses the command line, runs the command and prints any error as `error:`, `caused by:`
+/// and `hint:` lines. Returns 0 on success, 1 on failure and 2 on a usage error.
+pub fn main_entry() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let result = clock::Clock::from_env().and_then(|clock| {
+        let mut context = commands::Context::new(&cli.global, clock);
+        commands::run(cli.command, &mut context)
+    });
+    match result {
+        Ok(code) => ExitCode::from(code as u8),
+        Err(error) => {
+            print_error(&error);
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn print_error(error: &error::Error) {
+    eprintln!("error: {error}");
+    for detail in error.details() {
+        eprintln!("  - {detail}");
+    }
+    let mut cause = std::error::Error::source(error);
+    while let Some(inner) = cause {
+        eprintln!("caused by: {inner}");
+        cause = inner.source();
+    }
+    if let Some(hint) = error.hint() {
+        eprintln!("hint: {hint}");
+    }
+}

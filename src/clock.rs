@@ -1,0 +1,153 @@
+//! The one place casefile reads the time, and parsing of times given by users and alerts.
+
+use chrono::{DateTime, FixedOffset, NaiveDateTime, SecondsFormat, TimeZone, Utc};
+
+use crate::error::{Error, Result};
+
+/// Environment variable that pins the current time (RFC 3339), for tests and reproducible demos.
+pub const NOW_VARIABLE: &str = "CASEFILE_NOW";
+
+/// The current time of one command run; read once so that every record of a run agrees.
+#[derive(Debug, Clone, Copy)]
+pub struct Clock {
+    now: DateTime<Utc>,
+}
+
+impl Clock {
+    /// Builds a clock from `CASEFILE_NOW` when set, or the system time.
+    pub fn from_env() -> Result<Self> {
+        match std::env::var(NOW_VARIABLE) {
+            Ok(value) if !value.trim().is_empty() => {
+                let now = parse_time(&value).map_err(|_| {
+                    Error::invalid_with_hint(
+                        format!("{NOW_VARIABLE} is `{value}`, which is not an RFC 3339 time"),
+                        format!("set {NOW_VARIABLE}=2026-01-31T12:00:00Z or unset it"),
+                    )
+                })?;
+                Ok(Clock {
+                    now: now.with_timezone(&Utc),
+                })
+            }
+            _ => Ok(Clock { now: Utc::now() }),
+        }
+    }
+
+    /// Builds a clock fixed at `now`.
+    pub fn fixed(now: DateTime<Utc>) -> Self {
+        Clock { now }
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.now
+    }
+}
+
+/// Formats a time the way casefile stores it: RFC 3339 in UTC, with fractional seconds only
+/// when present.
+pub fn format_time(time: DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
+/// Parses a time that carries an explicit offset or zone.
+///
+/// Accepted: RFC 3339 (`2026-12-04T10:00:00Z`, `...+01:00`), offsets without a colon as Wazuh
+/// writes them (`2019-03-27T10:41:21.085+0000`), a space instead of `T`, and a local time
+/// followed by an IANA zone name (`2026-12-04 10:00 Europe/Berlin`) or `UTC`.
+pub fn parse_time(input: &str) -> Result<DateTime<FixedOffset>> {
+    let text = input.trim();
+    if let Ok(time) = DateTime::parse_from_rfc3339(text) {
+        return Ok(time);
+    }
+    let with_t = text.replacen(' ', "T", 1);
+    if let Ok(time) = DateTime::parse_from_rfc3339(&with_t) {
+        return Ok(time);
+    }
+    for format in [
+        "%Y-%m-%dT%H:%M:%S%.f%z",
+        "%Y-%m-%dT%H:%M%z",
+        "%Y-%m-%d %H:%M:%S%.f %z",
+    ] {
+        if let Ok(time) = DateTime::parse_from_str(&with_t, format) {
+            return Ok(time);
+        }
+        if let Ok(time) = DateTime::parse_from_str(text, format) {
+            return Ok(time);
+        }
+    }
+    if let Some(time) = parse_with_zone_name(text) {
+        return Ok(time);
+    }
+    if parse_naive(text).is_some() {
+        return Err(Error::invalid_with_hint(
+            format!("time `{text}` has no UTC offset or time zone"),
+            "add `Z`, an offset such as `+01:00`, or a zone name such as `Europe/Berlin`",
+        ));
+    }
+    Err(Error::invalid_with_hint(
+        format!("time `{text}` is not a valid time"),
+        "use RFC 3339, for example `2026-12-04T10:00:00Z` or `2026-12-04 11:00 Europe/Berlin`",
+    ))
+}
+
+fn parse_naive(text: &str) -> Option<NaiveDateTime> {
+    let with_t = text.replacen(' ', "T", 1);
+    ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M"]
+        .iter()
+        .find_map(|format| NaiveDateTime::parse_from_str(&with_t, format).ok())
+}
+
+fn parse_with_zone_name(text: &str) -> Option<DateTime<FixedOffset>> {
+    let (local, zone) = text.rsplit_once(' ')?;
+    let naive = parse_naive(local.trim())?;
+    let zone: chrono_tz::Tz = match zone {
+        "UTC" | "utc" | "Z" => chrono_tz::UTC,
+        name => name.parse().ok()?,
+    };
+    let time = zone.from_local_datetime(&naive).earliest()?;
+    Some(time.fixed_offset())
+}
+
+/// Parses a calendar date (`2026-12-31`), used for due dates.
+pub fn parse_date(input: &str) -> Result<chrono::NaiveDate> {
+    chrono::NaiveDate::parse_from_str(input.trim(), "%Y-%m-%d").map_err(|_| {
+        Error::invalid_with_hint(
+            format!("date `{input}` is not a valid date"),
+            "write the date as YYYY-MM-DD, for example 2026-12-31",
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_time_accepts_wazuh_offset_without_colon() {
+        let time = parse_time("2019-03-27T10:41:21.085+0000").unwrap();
+        assert_eq!(
+            format_time(time.with_timezone(&Utc)),
+            "2019-03-27T10:41:21.085Z"
+        );
+    }
+
+    #[test]
+    fn parse_time_accepts_zone_name() {
+        let time = parse_time("2026-07-01 12:00 Europe/Berlin").unwrap();
+        assert_eq!(
+            format_time(time.with_timezone(&Utc)),
+            "2026-07-01T10:00:00Z"
+        );
+    }
+
+    #[test]
+    fn parse_time_rejects_missing_offset() {
+        let error = parse_time("2026-07-01T12:00:00").unwrap_err();
+        assert!(error.to_string().contains("no UTC offset"), "{error}");
+    }
+
+    #[test]
+    fn parse_time_rejects_garbage() {
+        let error = parse_time("yesterday").unwrap_err();
+        assert!(error.to_string().contains("not a valid time"), "{error}");
+    }
+}

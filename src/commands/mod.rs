@@ -1,0 +1,211 @@
+//! One module per subcommand. Each has an `Args` struct whose doc comment is its help text
+//! and a `run` function that resolves inputs, changes files and reports.
+
+pub mod action;
+pub mod advance;
+pub mod classify;
+pub mod completions;
+pub mod demo;
+pub mod followup;
+pub mod init;
+pub mod ioc;
+pub mod list;
+pub mod open;
+pub mod owner;
+pub mod report;
+pub mod show;
+pub mod text;
+pub mod timeline;
+pub mod verdict;
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::cli::{Command, GlobalArgs};
+use crate::clock::Clock;
+use crate::error::{Error, Result};
+use crate::incident::{id::parse_incident_id, Incident};
+use crate::phase::Phase;
+use crate::repo::{Analyst, Applied, CaseRepo, Change};
+
+/// What every command gets: the global options and the clock.
+pub struct Context {
+    pub dir: PathBuf,
+    pub no_commit: bool,
+    pub json: bool,
+    pub quiet: bool,
+    pub verbose: u8,
+    pub clock: Clock,
+    /// Identity used instead of git's, for `demo`.
+    pub analyst_override: Option<Analyst>,
+    /// Whether data output is suppressed, for commands that `demo` runs.
+    pub silent_stdout: bool,
+}
+
+impl Context {
+    pub fn new(global: &GlobalArgs, clock: Clock) -> Self {
+        Context {
+            dir: global.dir.clone(),
+            no_commit: global.no_commit,
+            json: global.json,
+            quiet: global.quiet,
+            verbose: global.verbose,
+            clock,
+            analyst_override: None,
+            silent_stdout: false,
+        }
+    }
+
+    /// Opens the case repository at `-C DIR`.
+    pub fn repo(&self) -> Result<CaseRepo> {
+        CaseRepo::open(&self.dir)
+    }
+
+    /// Opens the repository and resolves the analyst, for commands that change files.
+    pub fn workspace(&self) -> Result<Workspace> {
+        let repo = self.repo()?;
+        let analyst = match &self.analyst_override {
+            Some(analyst) => analyst.clone(),
+            None => repo.analyst()?,
+        };
+        Ok(Workspace { repo, analyst })
+    }
+
+    /// Prints a status line on stderr unless `--quiet`.
+    pub fn status(&self, message: impl AsRef<str>) {
+        if !self.quiet {
+            eprintln!("{}", message.as_ref());
+        }
+    }
+
+    /// Prints a warning on stderr, even with `--quiet`.
+    pub fn warn(&self, message: impl AsRef<str>) {
+        eprintln!("warning: {}", message.as_ref());
+    }
+
+    /// Writes a change and commits it unless `--no-commit`, then reports what happened.
+    pub fn apply(&self, workspace: &Workspace, change: &Change) -> Result<Applied> {
+        let applied =
+            workspace
+                .repo
+                .apply(change, &workspace.analyst, &self.clock, !self.no_commit)?;
+        match &applied {
+            Applied::Committed(oid) if self.verbose > 0 => self.status(format!(
+                "committed {} {}",
+                &oid.to_string()[..12],
+                change.subject
+            )),
+            Applied::WrittenOnly => self.status(format!(
+                "wrote files without committing: {}",
+                change.subject
+            )),
+            _ => {}
+        }
+        Ok(applied)
+    }
+}
+
+/// An opened repository and the analyst who changes it.
+pub struct Workspace {
+    pub repo: CaseRepo,
+    pub analyst: Analyst,
+}
+
+impl Workspace {
+    /// Loads an incident by the ID the user typed.
+    pub fn incident(&self, input: &str) -> Result<Incident> {
+        let id = parse_incident_id(input)?;
+        Incident::load(&self.repo.root, &id)
+    }
+
+    /// Loads an incident that may still change: one that is not closed.
+    pub fn open_incident(&self, input: &str) -> Result<Incident> {
+        let incident = self.incident(input)?;
+        if incident.phase() == Phase::Closed {
+            return Err(Error::invalid_with_hint(
+                format!("incident {} is closed, so it cannot change", incident.id()),
+                format!(
+                    "reopen it first with `casefile reopen {} --reason TEXT`",
+                    incident.id()
+                ),
+            ));
+        }
+        Ok(incident)
+    }
+
+    pub fn actor(&self) -> String {
+        self.analyst.to_string()
+    }
+}
+
+/// Builds a change for `incident` whose commit message names it and the command.
+pub fn incident_change(incident_id: &str, command: &str, summary: &str) -> Change {
+    let mut change = Change::new(format!("{incident_id}: {summary}"));
+    change
+        .body
+        .push(format!("Casefile-Incident: {incident_id}"));
+    change.body.push(format!("Casefile-Command: {command}"));
+    change
+}
+
+impl Context {
+    /// Prints a value as pretty JSON on stdout.
+    pub fn print_json<T: Serialize + ?Sized>(&self, value: &T) -> Result<()> {
+        if self.silent_stdout {
+            return Ok(());
+        }
+        let text = serde_json::to_string_pretty(value).map_err(|source| Error::Json {
+            context: "the output".into(),
+            source,
+        })?;
+        let mut stdout = std::io::stdout().lock();
+        writeln!(stdout, "{text}").map_err(Error::io("write", "standard output"))
+    }
+
+    /// Prints data on stdout, adding a final newline when missing.
+    pub fn print_data(&self, text: &str) -> Result<()> {
+        if self.silent_stdout || text.is_empty() {
+            return Ok(());
+        }
+        let mut stdout = std::io::stdout().lock();
+        stdout
+            .write_all(text.as_bytes())
+            .map_err(Error::io("write", "standard output"))?;
+        if !text.ends_with('\n') {
+            stdout
+                .write_all(b"\n")
+                .map_err(Error::io("write", "standard output"))?;
+        }
+        Ok(())
+    }
+}
+
+/// Runs the parsed command.
+pub fn run(command: Command, context: &mut Context) -> Result<i32> {
+    match command {
+        Command::Init(args) => init::run(args, context),
+        Command::Demo(args) => demo::run(args, context),
+        Command::Open(args) => open::run(args, context),
+        Command::List(args) => list::run(args, context),
+        Command::Show(args) => show::run(args, context),
+        Command::Take(args) => owner::run_take(args, context),
+        Command::Assign(args) => owner::run_assign(args, context),
+        Command::Timeline(command) => timeline::run(command, context),
+        Command::Ioc(command) => ioc::run(command, context),
+        Command::Verdict(args) => verdict::run(args, context),
+        Command::Classify(args) => classify::run(args, context),
+        Command::Action(command) => action::run(command, context),
+        Command::Summary(args) => text::run_summary(args, context),
+        Command::Recommend(args) => text::run_recommend(args, context),
+        Command::Retro(args) => text::run_retro(args, context),
+        Command::Followup(command) => followup::run(command, context),
+        Command::Advance(args) => advance::run_advance(args, context),
+        Command::Reopen(args) => advance::run_reopen(args, context),
+        Command::Report(args) => report::run_report(args, context),
+        Command::Lessons(args) => report::run_lessons(args, context),
+        Command::Completions(args) => completions::run_completions(args),
+        Command::Man(args) => completions::run_man(args),
+    }
+}

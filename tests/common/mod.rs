@@ -1,0 +1,195 @@
+//! Test environment: a throwaway case repository with pinned time, HOME, git configuration
+//! and identity, and helpers that run the real `casefile` binary in it.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+use tempfile::TempDir;
+
+pub const ANALYST_NAME: &str = "Alice Analyst";
+pub const ANALYST_EMAIL: &str = "alice@example.org";
+pub const NOW: &str = "2026-03-02T09:00:00Z";
+
+/// A temporary HOME with a git identity, and a case repository inside it.
+pub struct Env {
+    pub home: TempDir,
+    pub repo: PathBuf,
+    pub now: String,
+}
+
+impl Env {
+    /// Creates HOME and runs `casefile init` in `HOME/cases`.
+    pub fn new() -> Env {
+        let env = Env::bare();
+        env.casefile(&["init", "cases"])
+            .current_dir(env.home.path())
+            .assert()
+            .success();
+        env
+    }
+
+    /// Creates HOME with a git identity but no case repository.
+    pub fn bare() -> Env {
+        let home = tempfile::tempdir().expect("create a temporary directory");
+        let gitconfig = format!(
+            "[user]\n\tname = {ANALYST_NAME}\n\temail = {ANALYST_EMAIL}\n[init]\n\tdefaultBranch = main\n"
+        );
+        std::fs::write(home.path().join(".gitconfig"), gitconfig).expect("write .gitconfig");
+        let repo = home.path().join("cases");
+        Env {
+            home,
+            repo,
+            now: NOW.to_string(),
+        }
+    }
+
+    /// Creates HOME with no git identity at all.
+    pub fn without_identity() -> Env {
+        let env = Env::bare();
+        std::fs::write(
+            env.home.path().join(".gitconfig"),
+            "[init]\n\tdefaultBranch = main\n",
+        )
+        .unwrap();
+        env
+    }
+
+    /// Returns a `casefile` command run in the case repository with the pinned environment.
+    pub fn casefile(&self, args: &[&str]) -> Command {
+        let mut command = Command::cargo_bin("casefile").expect("the casefile binary is built");
+        command.args(args).current_dir(&self.repo);
+        self.pin(&mut command);
+        command
+    }
+
+    /// Returns a `git` command run in the case repository with the pinned environment.
+    pub fn git(&self, args: &[&str]) -> Command {
+        let mut command = Command::new("git");
+        command.args(args).current_dir(&self.repo);
+        self.pin(&mut command);
+        command
+    }
+
+    fn pin(&self, command: &mut Command) {
+        let home = self.home.path();
+        command
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", home)
+            .env("XDG_CONFIG_HOME", home.join(".config"))
+            .env("GIT_CONFIG_GLOBAL", home.join(".gitconfig"))
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_AUTHOR_DATE", &self.now)
+            .env("GIT_COMMITTER_DATE", &self.now)
+            .env("CASEFILE_NOW", &self.now)
+            .env("TZ", "UTC")
+            .env("LC_ALL", "C");
+    }
+
+    /// Sets the pinned time for the commands that follow.
+    pub fn at(&mut self, time: &str) -> &mut Env {
+        self.now = time.to_string();
+        self
+    }
+
+    /// Runs casefile, asserts success, and returns stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let output = self.casefile(args).output().expect("run casefile");
+        assert!(
+            output.status.success(),
+            "casefile {args:?} failed with {:?}\nstdout:\n{}\nstderr:\n{}",
+            output.status.code(),
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).expect("stdout is UTF-8")
+    }
+
+    /// Runs casefile, asserts exit code 1, and returns stderr.
+    pub fn fails(&self, args: &[&str]) -> String {
+        let output = self.casefile(args).output().expect("run casefile");
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "casefile {args:?} should fail with 1\nstdout:\n{}\nstderr:\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stderr).expect("stderr is UTF-8")
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.casefile(args).output().expect("run casefile")
+    }
+
+    /// Opens an incident by hand and returns its ID.
+    pub fn open(&self, title: &str) -> String {
+        self.ok(&["open", "--title", title]).trim().to_string()
+    }
+
+    /// Opens an incident from an alert fixture and returns its ID.
+    pub fn open_alert(&self, fixture: &str) -> String {
+        let path = fixture_path(fixture);
+        self.ok(&["open", "--alert", path.to_str().unwrap()])
+            .trim()
+            .to_string()
+    }
+
+    pub fn incident_dir(&self, id: &str) -> PathBuf {
+        self.repo.join("incidents").join(id)
+    }
+
+    pub fn read(&self, relative: &str) -> String {
+        std::fs::read_to_string(self.repo.join(relative))
+            .unwrap_or_else(|e| panic!("read {relative}: {e}"))
+    }
+
+    pub fn head(&self) -> String {
+        git_stdout(self, &["rev-parse", "HEAD"])
+    }
+
+    pub fn status(&self) -> String {
+        git_stdout(self, &["status", "--porcelain", "--untracked-files=all"])
+    }
+
+    pub fn commit_count(&self) -> usize {
+        git_stdout(self, &["rev-list", "--count", "HEAD"])
+            .parse()
+            .unwrap()
+    }
+
+    /// Returns `(HEAD, status, index)` to compare before and after a failing command.
+    pub fn snapshot(&self) -> (String, String, String) {
+        (
+            self.head(),
+            self.status(),
+            git_stdout(self, &["ls-files", "--stage"]),
+        )
+    }
+
+    pub fn parse_incident(&self, id: &str) -> toml::Table {
+        self.read(&format!("incidents/{id}/incident.toml"))
+            .parse()
+            .expect("incident.toml parses")
+    }
+}
+
+pub fn git_stdout(env: &Env, args: &[&str]) -> String {
+    let output = env.git(args).output().expect("run git");
+    assert!(
+        output.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap().trim().to_string()
+}
+
+/// Returns the path of a file under `tests/fixtures`.
+pub fn fixture_path(relative: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(relative)
+}
