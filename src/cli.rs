@@ -73,3 +73,13 @@ pub enum Command {
     Completions(commands::completions::CompletionsArgs),
     Man(commands::completions::ManArgs),
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
+}

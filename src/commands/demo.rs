@@ -28,7 +28,7 @@ const DEMO_ALERT: &[u8] = include_bytes!("../../data/demo/wazuh-alert-100003.jso
 pub struct DemoArgs {
     /// Directory to create; defaults to a new directory under the system's temporary directory
     #[arg(value_name = "DIR")]
-    pub dir: Option<PathBuf>,
+    pub target: Option<PathBuf>,
 }
 
 /// Runs demo steps with a clock that moves forward, as an analyst's day would.
@@ -45,7 +45,7 @@ impl Walk {
 }
 
 pub fn run(args: DemoArgs, context: &mut Context) -> Result<i32> {
-    let dir = match args.dir {
+    let dir = match args.target {
         Some(dir) => dir,
         None => {
             std::env::temp_dir().join(format!("casefile-demo-{}", uuid::Uuid::new_v4().simple()))

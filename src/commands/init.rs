@@ -18,7 +18,7 @@ use super::Context;
 pub struct InitArgs {
     /// Directory of the case repository; created when missing
     #[arg(value_name = "DIR")]
-    pub dir: Option<PathBuf>,
+    pub target: Option<PathBuf>,
 
     /// Also write .github/workflows/casefile.yml, which checks incidents on pull requests
     #[arg(long)]
@@ -26,7 +26,7 @@ pub struct InitArgs {
 }
 
 pub fn run(args: InitArgs, context: &mut Context) -> Result<i32> {
-    let dir = match &args.dir {
+    let dir = match &args.target {
         Some(dir) if dir.is_absolute() => dir.clone(),
         Some(dir) => context.dir.join(dir),
         None => context.dir.clone(),

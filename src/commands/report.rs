@@ -25,7 +25,7 @@ pub enum Format {
 #[derive(Debug, Args)]
 pub struct ReportArgs {
     /// Incident ID
-    #[arg(required_unless_present = "all")]
+    #[arg(required = true)]
     pub id: Option<String>,
     /// Output format
     #[arg(long, value_enum, default_value = "markdown")]
