@@ -57,6 +57,7 @@ pub enum Command {
     Timeline(commands::timeline::TimelineCommand),
     #[command(subcommand)]
     Ioc(commands::ioc::IocCommand),
+    Enrich(commands::enrich::EnrichArgs),
     Verdict(commands::verdict::VerdictArgs),
     Classify(commands::classify::ClassifyArgs),
     #[command(subcommand)]

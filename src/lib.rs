@@ -7,6 +7,7 @@ pub mod cli;
 pub mod clock;
 pub mod commands;
 pub mod config;
+pub mod enrich;
 pub mod error;
 pub mod gate;
 pub mod incident;

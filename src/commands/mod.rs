@@ -6,6 +6,7 @@ pub mod advance;
 pub mod classify;
 pub mod completions;
 pub mod demo;
+pub mod enrich;
 pub mod followup;
 pub mod init;
 pub mod ioc;
@@ -194,6 +195,7 @@ pub fn run(command: Command, context: &mut Context) -> Result<i32> {
         Command::Assign(args) => owner::run_assign(args, context),
         Command::Timeline(command) => timeline::run(command, context),
         Command::Ioc(command) => ioc::run(command, context),
+        Command::Enrich(args) => enrich::run(args, context),
         Command::Verdict(args) => verdict::run(args, context),
         Command::Classify(args) => classify::run(args, context),
         Command::Action(command) => action::run(command, context),

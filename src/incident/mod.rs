@@ -190,6 +190,7 @@ pub struct Incident {
     pub followups: Vec<Followup>,
     pub recommendations: Vec<Recommendation>,
     pub evidence: Vec<EvidenceRecord>,
+    pub enrichment: Vec<crate::enrich::EnrichmentRecord>,
     pub notes: Option<String>,
 }
 
@@ -252,6 +253,10 @@ impl Incident {
             evidence: read_records(
                 &absolute.join(EVIDENCE_DIR),
                 |record: &mut EvidenceRecord, id| record.id = id,
+            )?,
+            enrichment: read_records(
+                &absolute.join(ENRICHMENT_DIR),
+                |record: &mut crate::enrich::EnrichmentRecord, id| record.id = id,
             )?,
             notes,
         };
