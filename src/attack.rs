@@ -1,1 +1,0 @@
-//! The embedded MITRE ATT&CK Enterprise catalog and technique ID validation.
