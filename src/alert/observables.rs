@@ -9,7 +9,7 @@ use super::fields::{lookup, scalar_text, text_at};
 use super::Observable;
 use crate::ioc::IocType;
 
-/// How the text of a field becomes an observable.
+/// The expected form of a field's text, which decides the observable kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Shape {
     /// An IPv4 or IPv6 address.
@@ -207,7 +207,8 @@ pub(crate) fn extract(raw: &Value) -> Vec<Observable> {
     found.0
 }
 
-/// The ClamAV decoder puts the scanned file's path in `data.url` and its MD5 in `data.id`.
+/// Adds the scanned file's path and MD5, which the ClamAV decoder puts in `data.url` and
+/// `data.id`.
 fn add_clamav(raw: &Value, found: &mut Found) {
     let is_clamd = ["decoder.name", "decoder.parent"]
         .iter()

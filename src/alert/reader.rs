@@ -1,6 +1,6 @@
 //! Streaming reader of many alerts from JSON lines, a JSON array or one or more objects.
 //!
-//! The reader holds one alert in memory at a time, so memory stays flat in the input size,
+//! The reader keeps one alert in memory at a time, so memory stays flat in the input size,
 //! and a bad alert is reported with its line number without stopping the stream.
 
 use std::error::Error;
@@ -31,7 +31,7 @@ pub struct RawAlert {
 pub struct ReadError {
     /// The 1-based line on which the bad alert starts.
     pub line: usize,
-    /// What is wrong, e.g. "alert has no `rule` object".
+    /// Description of the problem, e.g. "alert has no `rule` object".
     pub reason: String,
     pub source: Option<ReadErrorSource>,
 }
@@ -85,7 +85,7 @@ impl ReadError {
     }
 }
 
-/// How the input is laid out, decided from its first line.
+/// The layout of the input, decided from its first line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InputLayout {
     /// One compact alert per line, as in Wazuh's `alerts.json`.
@@ -182,8 +182,8 @@ impl<R: BufRead> AlertReader<R> {
         if let LineRead::Line { overflow: true } =
             self.input.read_line(&mut first, self.max_alert_bytes)?
         {
-            // Only a line-per-alert file can have a first line this long; its bytes are
-            // gone, so the line is reported and reading goes on after it.
+            // Only a line-per-alert file can have a first line this long. Its bytes were
+            // dropped, so the line is reported and reading goes on after it.
             self.pending_error = Some(self.too_large(self.line));
             self.line += 1;
             return Ok(InputLayout::JsonLines);
@@ -225,9 +225,8 @@ impl<R: BufRead> AlertReader<R> {
     }
 
     fn next_line_alert(&mut self) -> Option<Result<RawAlert, ReadError>> {
-        let mut buffer = Vec::new();
         loop {
-            buffer.clear();
+            let mut buffer = Vec::new();
             let line = self.line;
             let overflow = match self.input.read_line(&mut buffer, self.max_alert_bytes) {
                 Ok(LineRead::Eof) => {
@@ -241,9 +240,8 @@ impl<R: BufRead> AlertReader<R> {
             if overflow {
                 return Some(Err(self.too_large(line)));
             }
-            let bytes = buffer.trim_ascii();
-            if !bytes.is_empty() {
-                return Some(parse_raw(line, bytes.to_vec()));
+            if let Some(bytes) = trim_in_place(buffer) {
+                return Some(parse_raw(line, bytes));
             }
         }
     }
@@ -394,6 +392,19 @@ impl<R: BufRead> Iterator for AlertReader<R> {
             State::Undetected | State::Done => None,
         }
     }
+}
+
+/// Strips surrounding ASCII whitespace, including the line break, without copying the
+/// bytes when nothing precedes the value. Returns `None` for a blank line.
+fn trim_in_place(mut bytes: Vec<u8>) -> Option<Vec<u8>> {
+    let trailing = bytes.len() - bytes.trim_ascii_end().len();
+    bytes.truncate(bytes.len() - trailing);
+    let leading = bytes.len() - bytes.trim_ascii_start().len();
+    if leading == bytes.len() {
+        return None;
+    }
+    bytes.drain(..leading);
+    Some(bytes)
 }
 
 fn parse_raw(line: usize, bytes: Vec<u8>) -> Result<RawAlert, ReadError> {
