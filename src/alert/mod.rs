@@ -1,127 +1,167 @@
 //! Security alerts as received from a SIEM, parsed into the facts an incident needs.
-// Temporary minimal parser; replaced by the full parser.
+//!
+//! [`parse_alert`] reads one Wazuh alert, as written to `alerts.json` or exported from the
+//! Wazuh dashboard. [`AlertReader`] streams many alerts from JSON lines, a JSON array or
+//! single objects.
 
-use chrono::{DateTime, FixedOffset};
+mod fields;
+mod observables;
+mod reader;
+mod wazuh;
+
+use chrono::{DateTime, FixedOffset, Utc};
+use serde::Serialize;
 
 use crate::ioc::IocType;
 
+pub use reader::{
+    AlertReader, InputLayout, RawAlert, ReadError, ReadErrorSource, DEFAULT_MAX_ALERT_BYTES,
+};
+pub use wazuh::parse_alert;
+
+/// One alert with the fields an incident uses, plus the whole alert as JSON.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Alert {
+    /// Wazuh's alert ID, e.g. `1571166477.30198`; a number in the input becomes its text.
     pub id: Option<String>,
+    /// Detection time with the offset the alert gave, from `timestamp` or, in dashboard
+    /// exports that lack it, `@timestamp`.
     pub timestamp: DateTime<FixedOffset>,
     pub rule: Rule,
+    /// The agent that reported the event. Agent `000` is the Wazuh manager itself.
     pub agent: Option<Agent>,
+    /// Name of the Wazuh manager that produced the alert (`manager.name`).
     pub manager: Option<String>,
+    /// Log file or channel the event came from, e.g. `/var/log/auth.log` or `EventChannel`.
     pub location: Option<String>,
+    /// Name of the decoder that parsed the event (`decoder.name`).
     pub decoder: Option<String>,
+    /// The original event. For JSON sources it is the event's JSON as text.
     pub full_log: Option<String>,
     pub observables: Vec<Observable>,
+    /// The alert object, without the `_source` wrapper of dashboard exports.
     pub raw: serde_json::Value,
 }
 
+/// The Wazuh rule that fired.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Rule {
     pub id: String,
+    /// Wazuh rule level, 0 to 15.
     pub level: u8,
     pub description: String,
     pub groups: Vec<String>,
+    /// ATT&CK technique IDs from `rule.mitre.id`, as written by the rule. They are not
+    /// checked against the catalog; see [`crate::attack::validate_technique`].
     pub mitre_ids: Vec<String>,
+    /// ATT&CK tactic names from `rule.mitre.tactic`, e.g. `Credential Access`.
     pub mitre_tactics: Vec<String>,
+    /// How many times the rule fired in its time frame.
     pub firedtimes: Option<u64>,
 }
 
+/// The Wazuh agent an alert came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Agent {
     pub id: String,
     pub name: String,
     pub ip: Option<String>,
 }
 
+impl Agent {
+    /// Returns true for agent `000`, which Wazuh assigns to the manager.
+    pub fn is_manager(&self) -> bool {
+        self.id == "000"
+    }
+}
+
+/// An indicator-like value found in a known alert field.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Observable {
     pub kind: IocType,
+    /// The value as in the alert. Two exceptions: doubled backslashes in Windows event
+    /// fields are collapsed, and combined fields such as Defender's `path` are split.
     pub value: String,
+    /// Dotted path of the source field, e.g. `data.srcip`.
     pub field: String,
 }
 
+/// An alert that could not be parsed. Each message names the field and what is wrong.
 #[derive(Debug, thiserror::Error)]
 pub enum AlertError {
-    #[error("{0}")]
-    Invalid(String),
+    #[error("alert is not valid JSON")]
+    InvalidJson(#[source] serde_json::Error),
+
+    #[error("alert is a JSON {found}, expected an object")]
+    NotAnObject { found: &'static str },
+
+    #[error("alert has no `rule` object")]
+    MissingRule,
+
+    #[error("alert has no `{field}`")]
+    MissingField { field: &'static str },
+
+    #[error("`{field}` is `{value}`, expected {expected}")]
+    InvalidField {
+        field: &'static str,
+        value: String,
+        expected: &'static str,
+    },
+
+    #[error("alert has no `timestamp` or `@timestamp`")]
+    MissingTimestamp,
+
+    #[error("timestamp `{value}` has no UTC offset: add one such as `+0000` or `Z`")]
+    TimestampWithoutOffset { value: String },
+
+    #[error(
+        "`{field}` is `{value}`, expected a date and time with a UTC offset, \
+         e.g. `2019-10-15T19:07:57.741+0000`"
+    )]
+    InvalidTimestamp { field: &'static str, value: String },
 }
 
-fn text(value: &serde_json::Value) -> Option<String> {
-    match value {
-        serde_json::Value::String(s) => Some(s.clone()),
-        serde_json::Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
-pub fn parse_alert(json: &[u8]) -> Result<Alert, AlertError> {
-    let raw: serde_json::Value =
-        serde_json::from_slice(json).map_err(|e| AlertError::Invalid(e.to_string()))?;
-    let rule = raw
-        .get("rule")
-        .ok_or_else(|| AlertError::Invalid("alert has no `rule` object".into()))?;
-    let stamp = raw
-        .get("timestamp")
-        .and_then(text)
-        .ok_or_else(|| AlertError::Invalid("no timestamp".into()))?;
-    let timestamp =
-        crate::clock::parse_time(&stamp).map_err(|e| AlertError::Invalid(e.to_string()))?;
-    let agent = raw.get("agent").map(|a| Agent {
-        id: a.get("id").and_then(text).unwrap_or_default(),
-        name: a.get("name").and_then(text).unwrap_or_default(),
-        ip: a.get("ip").and_then(text),
-    });
-    let mut observables = Vec::new();
-    if let Some(ip) = raw.pointer("/data/srcip").and_then(text) {
-        observables.push(Observable {
-            kind: IocType::Ipv4,
-            value: ip,
-            field: "data.srcip".into(),
-        });
-    }
-    if let Some(user) = raw.pointer("/data/srcuser").and_then(text) {
-        observables.push(Observable {
-            kind: IocType::UserAccount,
-            value: user,
-            field: "data.srcuser".into(),
-        });
-    }
-    Ok(Alert {
-        id: raw.get("id").and_then(text),
-        timestamp,
-        rule: Rule {
-            id: rule.get("id").and_then(text).unwrap_or_default(),
-            level: rule.get("level").and_then(|l| l.as_u64()).unwrap_or(0) as u8,
-            description: rule.get("description").and_then(text).unwrap_or_default(),
-            groups: vec![],
-            mitre_ids: rule
-                .pointer("/mitre/id")
-                .and_then(|v| v.as_array())
-                .map(|a| a.iter().filter_map(text).collect())
-                .unwrap_or_default(),
-            mitre_tactics: vec![],
-            firedtimes: None,
-        },
-        agent,
-        manager: raw.pointer("/manager/name").and_then(text),
-        location: raw.get("location").and_then(text),
-        decoder: None,
-        full_log: raw.get("full_log").and_then(text),
-        observables,
-        raw,
-    })
-}
+/// The separator between the components of [`Alert::dedupe_key`].
+pub const DEDUPE_KEY_SEPARATOR: char = '|';
 
 impl Alert {
-    pub fn dedupe_key(&self, fields: &[String]) -> String {
-        fields
-            .iter()
-            .map(|f| self.field(f).unwrap_or_default())
-            .collect::<Vec<_>>()
-            .join("|")
+    /// Returns the rule description, which casefile uses as the incident title.
+    pub fn title(&self) -> &str {
+        &self.rule.description
     }
-    pub fn field(&self, path: &str) -> Option<String> {
-        let pointer = format!("/{}", path.replace('.', "/"));
-        self.raw.pointer(&pointer).and_then(text)
+
+    /// Returns the detection time in UTC.
+    pub fn timestamp_utc(&self) -> DateTime<Utc> {
+        self.timestamp.with_timezone(&Utc)
+    }
+
+    /// Looks up a dotted path such as `data.srcip` or `rule.groups` in the alert JSON.
+    ///
+    /// Numbers and booleans are rendered as text, arrays of scalars are joined with `,`,
+    /// objects are returned as compact JSON, and a missing field or `null` is `None`.
+    pub fn field(&self, dotted_path: &str) -> Option<String> {
+        fields::render(fields::lookup(&self.raw, dotted_path)?)
+    }
+
+    /// Builds the key that groups alerts into one incident from the given fields.
+    ///
+    /// Components appear in the order of `fields`, joined by [`DEDUPE_KEY_SEPARATOR`]. A
+    /// missing field is an empty component. A `|` or `\` inside a value is escaped with a
+    /// backslash, so distinct field values always give distinct keys. For example the fields
+    /// `rule.id`, `agent.id` and `data.srcip` give `5710|001|18.18.18.18`.
+    pub fn dedupe_key(&self, fields: &[String]) -> String {
+        let mut key = String::new();
+        for (index, field) in fields.iter().enumerate() {
+            if index > 0 {
+                key.push(DEDUPE_KEY_SEPARATOR);
+            }
+            for character in self.field(field).unwrap_or_default().chars() {
+                if character == DEDUPE_KEY_SEPARATOR || character == '\\' {
+                    key.push('\\');
+                }
+                key.push(character);
+            }
+        }
+        key
     }
 }

@@ -1,0 +1,139 @@
+//! Dotted-path lookup in alert JSON and rendering of values as text.
+
+use std::borrow::Cow;
+
+use serde_json::Value;
+
+/// Looks up a dotted path such as `data.win.eventdata.image` in a JSON value.
+///
+/// A segment that is a number indexes an array. A key that contains the rest of the path
+/// with its dots also matches, as in flattened exports (`{"data.srcip": ...}`).
+pub(crate) fn lookup<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
+    if path.is_empty() {
+        return Some(value);
+    }
+    let (segment, rest) = path.split_once('.').unwrap_or((path, ""));
+    match value {
+        Value::Object(map) => {
+            let nested = map.get(segment).and_then(|child| lookup(child, rest));
+            match nested {
+                None if !rest.is_empty() => map.get(path),
+                found => found,
+            }
+        }
+        Value::Array(items) => lookup(items.get(segment.parse::<usize>().ok()?)?, rest),
+        _ => None,
+    }
+}
+
+/// Renders a string, number or boolean as text, and returns `None` for anything else.
+pub(crate) fn scalar_text(value: &Value) -> Option<Cow<'_, str>> {
+    match value {
+        Value::String(text) => Some(Cow::Borrowed(text)),
+        Value::Number(number) => Some(Cow::Owned(number.to_string())),
+        Value::Bool(flag) => Some(Cow::Owned(flag.to_string())),
+        _ => None,
+    }
+}
+
+/// Renders any value as text: scalars as by [`scalar_text`], arrays of scalars joined with
+/// `,`, and objects or nested arrays as compact JSON. Returns `None` for `null`.
+pub(crate) fn render(value: &Value) -> Option<String> {
+    if let Some(text) = scalar_text(value) {
+        return Some(text.into_owned());
+    }
+    match value {
+        Value::Null => None,
+        Value::Array(items) => {
+            let texts: Option<Vec<Cow<'_, str>>> = items.iter().map(scalar_text).collect();
+            match texts {
+                Some(texts) => Some(texts.join(",")),
+                None => Some(value.to_string()),
+            }
+        }
+        _ => Some(value.to_string()),
+    }
+}
+
+/// Returns the text at `path` when it is a non-empty scalar.
+pub(crate) fn text_at<'a>(value: &'a Value, path: &str) -> Option<Cow<'a, str>> {
+    let text = scalar_text(lookup(value, path)?)?;
+    (!text.trim().is_empty()).then_some(text)
+}
+
+/// Returns the strings at `path`, which may be an array or a single value. Each string is
+/// split on commas because some Wazuh versions write `"T1169, T1078"` as one element.
+/// Duplicates and empty parts are dropped and the first order is kept.
+pub(crate) fn string_list(value: &Value, path: &str) -> Vec<String> {
+    let items: Vec<&Value> = match lookup(value, path) {
+        Some(Value::Array(items)) => items.iter().collect(),
+        Some(single) => vec![single],
+        None => Vec::new(),
+    };
+    let mut list: Vec<String> = Vec::new();
+    for item in items {
+        let Some(text) = scalar_text(item) else {
+            continue;
+        };
+        for part in text
+            .split(',')
+            .map(str::trim)
+            .filter(|part| !part.is_empty())
+        {
+            if !list.iter().any(|existing| existing == part) {
+                list.push(part.to_string());
+            }
+        }
+    }
+    list
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn lookup_nested_object() {
+        let value = json!({"data": {"win": {"eventdata": {"image": "C:\\a.exe"}}}});
+        assert_eq!(
+            lookup(&value, "data.win.eventdata.image"),
+            Some(&json!("C:\\a.exe"))
+        );
+        assert_eq!(lookup(&value, "data.win.missing"), None);
+    }
+
+    #[test]
+    fn lookup_flattened_key() {
+        let value = json!({"data.srcip": "1.2.3.4", "rule": {"mitre.id": ["T1110"]}});
+        assert_eq!(lookup(&value, "data.srcip"), Some(&json!("1.2.3.4")));
+        assert_eq!(lookup(&value, "rule.mitre.id"), Some(&json!(["T1110"])));
+    }
+
+    #[test]
+    fn lookup_array_index() {
+        let value = json!({"rule": {"groups": ["sshd", "syslog"]}});
+        assert_eq!(lookup(&value, "rule.groups.1"), Some(&json!("syslog")));
+        assert_eq!(lookup(&value, "rule.groups.2"), None);
+        assert_eq!(lookup(&value, "rule.groups.x"), None);
+    }
+
+    #[test]
+    fn render_value_kinds() {
+        assert_eq!(render(&json!("a")), Some("a".to_string()));
+        assert_eq!(render(&json!(5710)), Some("5710".to_string()));
+        assert_eq!(render(&json!(false)), Some("false".to_string()));
+        assert_eq!(render(&json!(["a", 1])), Some("a,1".to_string()));
+        assert_eq!(render(&json!({"a": 1})), Some("{\"a\":1}".to_string()));
+        assert_eq!(render(&json!(null)), None);
+    }
+
+    #[test]
+    fn string_list_splits_commas() {
+        let value = json!({"ids": ["T1169, T1078", "T1078", " "]});
+        assert_eq!(string_list(&value, "ids"), vec!["T1169", "T1078"]);
+        let single = json!({"ids": "T1110"});
+        assert_eq!(string_list(&single, "ids"), vec!["T1110"]);
+        assert!(string_list(&single, "missing").is_empty());
+    }
+}
