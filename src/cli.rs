@@ -49,6 +49,7 @@ pub enum Command {
     Init(commands::init::InitArgs),
     Demo(commands::demo::DemoArgs),
     Open(commands::open::OpenArgs),
+    Ingest(commands::ingest::IngestArgs),
     List(commands::list::ListArgs),
     Show(commands::show::ShowArgs),
     Take(commands::owner::TakeArgs),

@@ -11,6 +11,7 @@ pub mod enrich;
 pub mod error;
 pub mod gate;
 pub mod incident;
+pub mod ingest;
 pub mod ioc;
 pub mod phase;
 pub mod playbook;

@@ -40,6 +40,9 @@ pub struct CaseRepo {
 pub struct Change {
     writes: Vec<(PathBuf, Vec<u8>)>,
     removals: Vec<PathBuf>,
+    /// New files the command already wrote to disk, such as large evidence batches written
+    /// while streaming; they are committed from disk and removed on rollback.
+    prewritten: Vec<PathBuf>,
     pub subject: String,
     pub body: Vec<String>,
 }
@@ -64,23 +67,31 @@ impl Change {
         self.removals.push(path.into());
     }
 
+    /// Adds a new file that the caller has already written, as a path relative to the root.
+    pub fn prewritten(&mut self, path: impl Into<PathBuf>) {
+        self.prewritten.push(path.into());
+    }
+
     /// Moves the files of `other` into this change, keeping this change's message.
     pub fn absorb(&mut self, other: Change) {
         for (path, content) in other.writes {
             self.write(path, content);
         }
         self.removals.extend(other.removals);
+        self.prewritten.extend(other.prewritten);
     }
 
     pub fn is_empty(&self) -> bool {
-        self.writes.is_empty() && self.removals.is_empty()
+        self.writes.is_empty() && self.removals.is_empty() && self.prewritten.is_empty()
     }
 
+    /// Returns every path the change writes, removes or has written.
     pub fn paths(&self) -> impl Iterator<Item = &Path> {
         self.writes
             .iter()
             .map(|(path, _)| path.as_path())
             .chain(self.removals.iter().map(|p| p.as_path()))
+            .chain(self.prewritten.iter().map(|p| p.as_path()))
     }
 
     fn message(&self) -> String {
@@ -161,6 +172,9 @@ impl CaseRepo {
             check_relative(path)?;
         }
         let mut journal = Journal::default();
+        for relative in &change.prewritten {
+            journal.files.push((self.root.join(relative), None));
+        }
         let result = self.write_files(change, &mut journal).and_then(|()| {
             if commit {
                 self.commit(change, analyst, clock).map(Applied::Committed)
@@ -219,6 +233,16 @@ impl CaseRepo {
         for (relative, content) in &change.writes {
             let oid = repo.blob(content).map_err(Error::git("write a blob"))?;
             let entry = index_entry(relative, oid, content.len())?;
+            tree_index.add(&entry).map_err(Error::git("stage a file"))?;
+            staged.push((relative.clone(), oid));
+        }
+        for relative in &change.prewritten {
+            let path = self.root.join(relative);
+            let oid = repo
+                .blob_path(&path)
+                .map_err(Error::git(format!("store `{}`", relative.display())))?;
+            let size = fs::metadata(&path).map_err(Error::io("read", &path))?.len();
+            let entry = index_entry(relative, oid, size as usize)?;
             tree_index.add(&entry).map_err(Error::git("stage a file"))?;
             staged.push((relative.clone(), oid));
         }

@@ -80,6 +80,7 @@ pub fn run(args: DemoArgs, context: &mut Context) -> Result<i32> {
         clock: Clock::fixed(start),
         analyst_override: Some(analyst),
         silent_stdout: true,
+        mute_warnings: false,
     };
     context.status(format!(
         "building a demo case repository in {}",

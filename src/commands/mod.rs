@@ -8,6 +8,7 @@ pub mod completions;
 pub mod demo;
 pub mod enrich;
 pub mod followup;
+pub mod ingest;
 pub mod init;
 pub mod ioc;
 pub mod list;
@@ -32,6 +33,7 @@ use crate::phase::Phase;
 use crate::repo::{Analyst, Applied, CaseRepo, Change};
 
 /// What every command gets: the global options and the clock.
+#[derive(Clone)]
 pub struct Context {
     pub dir: PathBuf,
     pub no_commit: bool,
@@ -43,6 +45,8 @@ pub struct Context {
     pub analyst_override: Option<Analyst>,
     /// Whether data output is suppressed, for commands that `demo` runs.
     pub silent_stdout: bool,
+    /// Whether warnings are suppressed, for per-alert work that `ingest` summarizes instead.
+    pub mute_warnings: bool,
 }
 
 impl Context {
@@ -56,6 +60,7 @@ impl Context {
             clock,
             analyst_override: None,
             silent_stdout: false,
+            mute_warnings: false,
         }
     }
 
@@ -83,6 +88,9 @@ impl Context {
 
     /// Prints a warning on stderr, even with `--quiet`.
     pub fn warn(&self, message: impl AsRef<str>) {
+        if self.mute_warnings {
+            return;
+        }
         eprintln!("warning: {}", message.as_ref());
     }
 
@@ -189,6 +197,7 @@ pub fn run(command: Command, context: &mut Context) -> Result<i32> {
         Command::Init(args) => init::run(args, context),
         Command::Demo(args) => demo::run(args, context),
         Command::Open(args) => open::run(args, context),
+        Command::Ingest(args) => ingest::run(args, context),
         Command::List(args) => list::run(args, context),
         Command::Show(args) => show::run(args, context),
         Command::Take(args) => owner::run_take(args, context),

@@ -291,6 +291,9 @@ pub fn alert_evidence(
         rule_id: Some(alert.rule.id.clone()),
         alert_time: Some(format_time(alert.timestamp.to_utc())),
         dedupe_key: Some(dedupe_key.clone()),
+        alerts: None,
+        index: None,
+        first_alert_time: None,
     };
     let evidence_dir = dir.join(EVIDENCE_DIR);
     let writes = vec![

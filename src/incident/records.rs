@@ -285,4 +285,13 @@ pub struct EvidenceRecord {
     pub alert_time: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dedupe_key: Option<String>,
+    /// Number of alerts in a batch file written by `ingest`; a single alert has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alerts: Option<u64>,
+    /// Index of a batch: one line per alert with its SHA-256, byte range, id, rule and time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index: Option<String>,
+    /// Time of the earliest alert of a batch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_alert_time: Option<String>,
 }

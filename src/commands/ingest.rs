@@ -1,0 +1,719 @@
+//! `casefile ingest`: read Wazuh alerts in bulk, group them into incidents and append alerts
+//! to the open incident they belong to, in one commit for the whole run.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::{BufRead, BufReader, IsTerminal};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Duration, Utc};
+use clap::Args;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::alert::{AlertReader, RawAlert};
+use crate::clock::format_time;
+use crate::error::{Error, Result};
+use crate::incident::id::new_record_id;
+use crate::incident::{
+    incident_dir, record_toml, EntryKind, EvidenceRecord, IocRecord, TimelineEntry, EVIDENCE_DIR,
+    IOCS_DIR, TIMELINE_DIR,
+};
+use crate::ingest::batch::BatchWriter;
+use crate::ingest::Existing;
+use crate::ioc::{self, Indicator, IocType};
+use crate::repo::Change;
+
+use super::open::{self, AlertInput, OpenArgs};
+use super::{Context, Workspace};
+
+/// Alerts of one batch up to which each alert gets its own timeline entry; a larger batch
+/// gets one summary entry.
+const ENTRIES_PER_ALERT_MAX: usize = 10;
+
+/// Bytes buffered across all batches before every batch is flushed to disk.
+const BUFFERED_MAX: usize = 64 << 20;
+
+/// Read Wazuh alerts (JSON lines as in alerts.json, a JSON array, or one object) from files or
+/// `-` for stdin, group them into incidents by the dedupe key of casefile.toml within its time
+/// window, and append each to the open incident with the same key. Alerts already ingested
+/// (same SHA-256 or alert id) and alerts below ingest.min_level are skipped. The whole run is
+/// one commit. Invalid alerts are reported with their line number and skipped; the exit code
+/// is then 1
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    /// Alert files, or `-` for standard input
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Print what would be created and appended; change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// Counts of one ingest run.
+#[derive(Debug, Default, Serialize)]
+pub struct Summary {
+    pub alerts_read: u64,
+    pub ingested: u64,
+    pub duplicates: u64,
+    pub below_min_level: u64,
+    pub invalid: Vec<InvalidAlert>,
+    pub incidents: Vec<IncidentSummary>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct InvalidAlert {
+    pub file: String,
+    pub line: usize,
+    pub reason: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct IncidentSummary {
+    pub id: String,
+    pub new: bool,
+    pub alerts: u64,
+    pub dedupe_key: String,
+}
+
+/// Everything one run adds to one incident.
+struct Touched {
+    id: String,
+    dedupe_key: String,
+    /// Files of a new incident, from its first alert.
+    opened: Option<Change>,
+    batch: Option<BatchWriter>,
+    batch_hash: Sha256,
+    batch_record: String,
+    alerts: u64,
+    first: Option<DateTime<Utc>>,
+    last: Option<DateTime<Utc>>,
+    entries: Vec<(DateTime<Utc>, String, Option<String>)>,
+    rules: BTreeMap<String, u64>,
+    sightings: BTreeMap<(IocType, String), (DateTime<Utc>, DateTime<Utc>, String)>,
+}
+
+/// The state of one run.
+struct Run<'a> {
+    context: &'a Context,
+    workspace: Option<&'a Workspace>,
+    existing: Existing,
+    touched: Vec<Touched>,
+    by_id: HashMap<String, usize>,
+    summary: Summary,
+    indicator_cache: HashMap<(IocType, String), Option<Indicator>>,
+    buffered: usize,
+    origins: Vec<String>,
+    min_level: u8,
+}
+
+pub fn run(args: IngestArgs, context: &mut Context) -> Result<i32> {
+    let (repo, workspace) = if args.dry_run {
+        (Some(context.repo()?), None)
+    } else {
+        (None, Some(context.workspace()?))
+    };
+    let case_repo = repo
+        .as_ref()
+        .or(workspace.as_ref().map(|w| &w.repo))
+        .expect("a repository is open");
+    if workspace.is_some() {
+        require_clean_incidents(case_repo)?;
+    }
+    let existing = Existing::load(&case_repo.root)?;
+    let mut state = Run {
+        context,
+        workspace: workspace.as_ref(),
+        existing,
+        touched: Vec::new(),
+        by_id: HashMap::new(),
+        summary: Summary::default(),
+        indicator_cache: HashMap::new(),
+        buffered: 0,
+        origins: Vec::new(),
+        min_level: case_repo.config.ingest.min_level,
+    };
+    let result = state
+        .read_all(&args.files, case_repo)
+        .and_then(|()| state.commit(args.dry_run));
+    if result.is_err() {
+        state.discard();
+    }
+    result?;
+    state.report(args.dry_run)?;
+    Ok(if state.summary.invalid.is_empty() {
+        0
+    } else {
+        1
+    })
+}
+
+/// Refuses to ingest while files under `incidents/` are uncommitted, because the run's one
+/// commit must contain exactly what it added.
+fn require_clean_incidents(repo: &crate::repo::CaseRepo) -> Result<()> {
+    let mut options = git2::StatusOptions::new();
+    options
+        .include_untracked(true)
+        .recurse_untracked_dirs(false)
+        .pathspec(crate::incident::INCIDENTS_DIR);
+    let statuses = repo
+        .git
+        .statuses(Some(&mut options))
+        .map_err(Error::git("read the status of incidents/"))?;
+    let dirty: Vec<String> = statuses
+        .iter()
+        .filter_map(|entry| entry.path().map(str::to_string))
+        .take(3)
+        .collect();
+    if dirty.is_empty() {
+        return Ok(());
+    }
+    Err(Error::invalid_with_hint(
+        format!("incidents/ has uncommitted changes ({})", dirty.join(", ")),
+        "commit or remove them (`git status` lists them) and run ingest again",
+    ))
+}
+
+impl Run<'_> {
+    fn read_all(&mut self, files: &[PathBuf], repo: &crate::repo::CaseRepo) -> Result<()> {
+        for file in files {
+            let name = if file == Path::new("-") {
+                "stdin".to_string()
+            } else {
+                file.display().to_string()
+            };
+            self.origins.push(name.clone());
+            let (reader, size): (Box<dyn BufRead>, Option<u64>) = if file == Path::new("-") {
+                (
+                    Box::new(BufReader::with_capacity(1 << 16, std::io::stdin().lock())),
+                    None,
+                )
+            } else {
+                let handle = std::fs::File::open(file).map_err(Error::io("open", file))?;
+                let size = handle.metadata().ok().map(|m| m.len());
+                (Box::new(BufReader::with_capacity(1 << 16, handle)), size)
+            };
+            self.read_one(&name, reader, size, repo)?;
+        }
+        Ok(())
+    }
+
+    fn read_one(
+        &mut self,
+        name: &str,
+        reader: Box<dyn BufRead>,
+        size: Option<u64>,
+        repo: &crate::repo::CaseRepo,
+    ) -> Result<()> {
+        let progress = progress_bar(self.context, size);
+        let mut alerts = AlertReader::new(reader);
+        let mut count: u64 = 0;
+        while let Some(item) = alerts.next() {
+            count += 1;
+            if count % 4096 == 0 {
+                if let Some(bar) = &progress {
+                    bar.set_position(alerts.bytes_read());
+                }
+            }
+            match item {
+                Ok(raw) => self.add(raw, name, repo)?,
+                Err(error) if error.is_io() => {
+                    return Err(Error::invalid(format!(
+                        "failed to read {name} at line {}: {}",
+                        error.line, error.reason
+                    )))
+                }
+                Err(error) => {
+                    self.summary.alerts_read += 1;
+                    self.summary.invalid.push(InvalidAlert {
+                        file: name.to_string(),
+                        line: error.line,
+                        reason: error.reason.clone(),
+                    });
+                }
+            }
+        }
+        if let Some(bar) = progress {
+            bar.finish_and_clear();
+        }
+        Ok(())
+    }
+
+    fn add(&mut self, raw: RawAlert, origin: &str, repo: &crate::repo::CaseRepo) -> Result<()> {
+        self.summary.alerts_read += 1;
+        let config = &repo.config;
+        if raw.alert.rule.level < config.ingest.min_level {
+            self.summary.below_min_level += 1;
+            return Ok(());
+        }
+        let digest: [u8; 32] = Sha256::digest(&raw.bytes).into();
+        if self
+            .existing
+            .known
+            .check_and_insert(digest, raw.alert.id.as_deref())
+        {
+            self.summary.duplicates += 1;
+            return Ok(());
+        }
+        self.summary.ingested += 1;
+        let key = raw.alert.dedupe_key(&config.ingest.dedupe_key);
+        let time = raw.alert.timestamp.to_utc();
+        let window = Duration::minutes(config.ingest.window_minutes as i64);
+        let target = self
+            .existing
+            .find_group(&key, time, window)
+            .map(|group| group.incident.clone());
+        let position = match target {
+            Some(id) => self.touched_position(&id, &key),
+            None => self.open_incident(raw.bytes.clone(), &raw, origin, &key)?,
+        };
+        self.existing
+            .note_alert(&key, &self.touched[position].id.clone(), time);
+        if self.touched[position].opened.is_some() && self.touched[position].alerts == 0 {
+            // The first alert of a new incident is its own evidence file, written by `open`.
+            self.note(position, &raw, time, false, repo)?;
+        } else {
+            self.note(position, &raw, time, true, repo)?;
+        }
+        Ok(())
+    }
+
+    fn touched_position(&mut self, id: &str, key: &str) -> usize {
+        if let Some(position) = self.by_id.get(id) {
+            return *position;
+        }
+        self.touched.push(Touched::new(id, key, None, self.context));
+        self.by_id.insert(id.to_string(), self.touched.len() - 1);
+        self.touched.len() - 1
+    }
+
+    fn open_incident(
+        &mut self,
+        bytes: Vec<u8>,
+        raw: &RawAlert,
+        origin: &str,
+        key: &str,
+    ) -> Result<usize> {
+        let number = self.touched.iter().filter(|t| t.opened.is_some()).count() + 1;
+        let (id, change) = match self.workspace {
+            Some(workspace) => {
+                let input = AlertInput {
+                    bytes,
+                    alert: raw.alert.clone(),
+                    origin: format!("{origin} line {}", raw.line),
+                };
+                let args = OpenArgs {
+                    title: None,
+                    alert: None,
+                    severity: None,
+                    incident_type: None,
+                    detected: None,
+                    tlp: None,
+                };
+                let mut quiet = self.context.clone();
+                quiet.quiet = true;
+                quiet.mute_warnings = true;
+                let mut new = open::build(workspace, &quiet, &args, Some(&input))?;
+                while self.by_id.contains_key(&new.id) {
+                    new = open::build(workspace, &quiet, &args, Some(&input))?;
+                }
+                (new.id, new.change)
+            }
+            None => (format!("(new {number})"), Change::default()),
+        };
+        self.touched
+            .push(Touched::new(&id, key, Some(change), self.context));
+        self.by_id.insert(id, self.touched.len() - 1);
+        Ok(self.touched.len() - 1)
+    }
+
+    fn note(
+        &mut self,
+        position: usize,
+        raw: &RawAlert,
+        time: DateTime<Utc>,
+        to_batch: bool,
+        repo: &crate::repo::CaseRepo,
+    ) -> Result<()> {
+        let indicators: Vec<(Indicator, String)> = raw
+            .alert
+            .observables
+            .iter()
+            .filter_map(|observable| {
+                let cache_key = (observable.kind, observable.value.clone());
+                let parsed = match self.indicator_cache.get(&cache_key) {
+                    Some(parsed) => parsed.clone(),
+                    None => {
+                        let parsed =
+                            ioc::parse_indicator(&observable.value, Some(observable.kind)).ok();
+                        if self.indicator_cache.len() < 100_000 {
+                            self.indicator_cache.insert(cache_key, parsed.clone());
+                        }
+                        parsed
+                    }
+                };
+                parsed.map(|indicator| (indicator, observable.field.clone()))
+            })
+            .collect();
+        let dry_run = self.workspace.is_none();
+        let touched = &mut self.touched[position];
+        touched.alerts += 1;
+        touched.first = Some(touched.first.map_or(time, |first| first.min(time)));
+        touched.last = Some(touched.last.map_or(time, |last| last.max(time)));
+        *touched.rules.entry(raw.alert.rule.id.clone()).or_default() += 1;
+        if touched.entries.len() <= ENTRIES_PER_ALERT_MAX {
+            touched
+                .entries
+                .push((time, alert_text(&raw.alert), raw.alert.id.clone()));
+        }
+        for (indicator, field) in indicators {
+            let entry = touched
+                .sightings
+                .entry((indicator.kind, indicator.value))
+                .or_insert((time, time, field));
+            entry.0 = entry.0.min(time);
+            entry.1 = entry.1.max(time);
+        }
+        if !to_batch || dry_run {
+            return Ok(());
+        }
+        let batch = touched.batch.get_or_insert_with(|| {
+            let path = repo
+                .root
+                .join(incident_dir(&touched.id))
+                .join(EVIDENCE_DIR)
+                .join(format!("{}.json", touched.batch_record));
+            BatchWriter::new(path)
+        });
+        let sha256 = crate::report::hex(&Sha256::digest(&raw.bytes));
+        let before = batch.buffered();
+        batch.push(
+            &raw.bytes,
+            &sha256,
+            raw.alert.id.as_deref(),
+            &raw.alert.rule.id,
+            &format_time(time),
+        )?;
+        touched.batch_hash.update(&raw.bytes);
+        touched.batch_hash.update(b"\n");
+        self.buffered = (self.buffered + batch.buffered()).saturating_sub(before);
+        if self.buffered > BUFFERED_MAX {
+            for touched in &mut self.touched {
+                if let Some(batch) = &mut touched.batch {
+                    batch.flush()?;
+                }
+            }
+            self.buffered = 0;
+        }
+        Ok(())
+    }
+
+    fn commit(&mut self, dry_run: bool) -> Result<()> {
+        for touched in &self.touched {
+            self.summary.incidents.push(IncidentSummary {
+                id: touched.id.clone(),
+                new: touched.opened.is_some(),
+                alerts: touched.alerts,
+                dedupe_key: touched.dedupe_key.clone(),
+            });
+        }
+        let Some(workspace) = self.workspace else {
+            return Ok(());
+        };
+        if dry_run || self.touched.is_empty() {
+            return Ok(());
+        }
+        let created = self.touched.iter().filter(|t| t.opened.is_some()).count();
+        let subject = format!(
+            "ingest: {} alert(s) into {} incident(s), {created} new",
+            self.summary.ingested,
+            self.touched.len()
+        );
+        let mut change = Change::new(subject);
+        for touched in &self.touched {
+            change
+                .body
+                .push(format!("- {} {} alert(s)", touched.id, touched.alerts));
+        }
+        change.body.push(String::new());
+        change.body.push("Casefile-Command: ingest".into());
+        let origins = self.origins.join(", ");
+        for touched in &mut self.touched {
+            let existing = self.existing.incidents.get(&touched.id);
+            touched.finish(&mut change, workspace, self.context, existing, &origins)?;
+        }
+        self.context.apply(workspace, &change)?;
+        Ok(())
+    }
+
+    fn discard(&self) {
+        for touched in &self.touched {
+            if let Some(batch) = &touched.batch {
+                batch.discard();
+            }
+        }
+    }
+
+    fn report(&self, dry_run: bool) -> Result<()> {
+        let summary = &self.summary;
+        for invalid in &summary.invalid {
+            self.context.warn(format!(
+                "{} line {}: skipped: {}",
+                invalid.file, invalid.line, invalid.reason
+            ));
+        }
+        if self.context.json {
+            return self
+                .context
+                .print_json(&serde_json::json!({ "dry_run": dry_run, "summary": summary }));
+        }
+        let mut output = String::new();
+        for incident in &summary.incidents {
+            let verb = if incident.new { "new" } else { "appended" };
+            output.push_str(&format!(
+                "{}\t{verb}\t{} alert(s)\n",
+                incident.id, incident.alerts
+            ));
+        }
+        self.context.print_data(&output)?;
+        let prefix = if dry_run { "would ingest" } else { "ingested" };
+        self.context.status(format!(
+            "{prefix} {} of {} alert(s) into {} incident(s) ({} new); skipped {} already ingested, {} below level {}, {} invalid",
+            summary.ingested,
+            summary.alerts_read,
+            summary.incidents.len(),
+            summary.incidents.iter().filter(|i| i.new).count(),
+            summary.duplicates,
+            summary.below_min_level,
+            self.min_level,
+            summary.invalid.len()
+        ));
+        Ok(())
+    }
+}
+
+impl Touched {
+    fn new(id: &str, key: &str, opened: Option<Change>, context: &Context) -> Self {
+        Touched {
+            id: id.to_string(),
+            dedupe_key: key.to_string(),
+            opened,
+            batch: None,
+            batch_hash: Sha256::new(),
+            batch_record: format!("alerts-{}", new_record_id(context.clock.now())),
+            alerts: 0,
+            first: None,
+            last: None,
+            entries: Vec::new(),
+            rules: BTreeMap::new(),
+            sightings: BTreeMap::new(),
+        }
+    }
+
+    /// Adds this incident's files to the run's change.
+    fn finish(
+        &mut self,
+        change: &mut Change,
+        workspace: &Workspace,
+        context: &Context,
+        existing: Option<&crate::incident::Incident>,
+        origins: &str,
+    ) -> Result<()> {
+        let dir = incident_dir(&self.id);
+        let now = context.clock.now();
+        let recorded = format_time(now);
+        let actor = workspace.actor();
+        let is_new = self.opened.is_some();
+        if let Some(opened) = self.opened.take() {
+            change.absorb(opened);
+        }
+        let batched_alerts = self.batch.as_ref().map_or(0, |batch| batch.alerts);
+        if let Some(batch) = &mut self.batch {
+            batch.flush()?;
+            let file = batch
+                .data_path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let index = batch
+                .index_path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            change.prewritten(dir.join(EVIDENCE_DIR).join(&file));
+            change.prewritten(dir.join(EVIDENCE_DIR).join(&index));
+            let record = EvidenceRecord {
+                id: String::new(),
+                file,
+                sha256: crate::report::hex(&self.batch_hash.clone().finalize()),
+                size: batch.size(),
+                received: recorded.clone(),
+                actor: actor.clone(),
+                origin: origins.to_string(),
+                alert_id: None,
+                rule_id: self.rules.keys().next().cloned(),
+                alert_time: self.last.map(format_time),
+                dedupe_key: Some(self.dedupe_key.clone()),
+                alerts: Some(batch.alerts),
+                index: Some(index),
+                first_alert_time: self.first.map(format_time),
+            };
+            change.write(
+                dir.join(EVIDENCE_DIR)
+                    .join(format!("{}.toml", self.batch_record)),
+                record_toml(&record)?,
+            );
+        }
+        self.timeline(
+            change,
+            &dir,
+            &recorded,
+            &actor,
+            is_new,
+            batched_alerts,
+            context,
+        )?;
+        self.indicators(change, &dir, &recorded, &actor, existing, context)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn timeline(
+        &self,
+        change: &mut Change,
+        dir: &Path,
+        recorded: &str,
+        actor: &str,
+        is_new: bool,
+        batched_alerts: u64,
+        context: &Context,
+    ) -> Result<()> {
+        let now = context.clock.now();
+        let mut write_entry =
+            |at: DateTime<Utc>, text: String, source: Option<String>| -> Result<()> {
+                let entry = TimelineEntry {
+                    id: String::new(),
+                    at: format_time(at),
+                    recorded: recorded.to_string(),
+                    actor: actor.to_string(),
+                    kind: EntryKind::Alert,
+                    text,
+                    source,
+                    tlp: None,
+                };
+                change.write(
+                    dir.join(TIMELINE_DIR)
+                        .join(format!("{}.toml", new_record_id(now))),
+                    record_toml(&entry)?,
+                );
+                Ok(())
+            };
+        // A new incident's first alert already has its entry from `open`.
+        let skip = usize::from(is_new);
+        if batched_alerts == 0 {
+            return Ok(());
+        }
+        if self.alerts as usize <= ENTRIES_PER_ALERT_MAX {
+            for (at, text, alert_id) in self.entries.iter().skip(skip) {
+                write_entry(
+                    *at,
+                    text.clone(),
+                    Some(format!(
+                        "wazuh alert {}",
+                        alert_id.as_deref().unwrap_or("without id")
+                    )),
+                )?;
+            }
+            return Ok(());
+        }
+        let rules: Vec<String> = self
+            .rules
+            .iter()
+            .map(|(rule, count)| format!("rule {rule} x{count}"))
+            .collect();
+        let (Some(first), Some(last)) = (self.first, self.last) else {
+            return Ok(());
+        };
+        let text = format!(
+            "{batched_alerts} more Wazuh alerts ({}) between {} and {}, kept in evidence/{}.json",
+            rules.join(", "),
+            format_time(first),
+            format_time(last),
+            self.batch_record
+        );
+        write_entry(first, text, Some("casefile ingest".into()))
+    }
+
+    fn indicators(
+        &self,
+        change: &mut Change,
+        dir: &Path,
+        recorded: &str,
+        actor: &str,
+        existing: Option<&crate::incident::Incident>,
+        context: &Context,
+    ) -> Result<()> {
+        let now = context.clock.now();
+        for ((kind, value), (first, last, field)) in &self.sightings {
+            let source = format!("alert field {field}");
+            let (first, last) = (format_time(*first), format_time(*last));
+            let covered = existing.is_some_and(|incident| {
+                incident.ioc_records.iter().any(|record| {
+                    record.kind == *kind
+                        && &record.value == value
+                        && record.source == source
+                        && record.last_seen >= last
+                })
+            });
+            if covered {
+                continue;
+            }
+            let record = IocRecord {
+                id: String::new(),
+                kind: *kind,
+                value: value.clone(),
+                first_seen: first,
+                last_seen: last,
+                recorded: recorded.to_string(),
+                actor: actor.to_string(),
+                source,
+                tlp: None,
+                note: None,
+            };
+            change.write(
+                dir.join(IOCS_DIR)
+                    .join(format!("{}.toml", new_record_id(now))),
+                record_toml(&record)?,
+            );
+        }
+        Ok(())
+    }
+}
+
+fn alert_text(alert: &crate::alert::Alert) -> String {
+    let mut text = format!(
+        "Wazuh alert: rule {} (level {}): {}",
+        alert.rule.id, alert.rule.level, alert.rule.description
+    );
+    if let Some(agent) = &alert.agent {
+        text.push_str(&format!(" on agent {} ({})", agent.name, agent.id));
+    }
+    text
+}
+
+fn progress_bar(context: &Context, size: Option<u64>) -> Option<indicatif::ProgressBar> {
+    if context.quiet || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    match size {
+        Some(bytes) if bytes >= 8 << 20 => {
+            let bar = indicatif::ProgressBar::new(bytes);
+            let style = indicatif::ProgressStyle::with_template(
+                "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+            bar.set_style(style);
+            Some(bar)
+        }
+        Some(_) => None,
+        None => Some(indicatif::ProgressBar::new_spinner()),
+    }
+}

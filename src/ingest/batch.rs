@@ -1,0 +1,187 @@
+//! Evidence batches: the alerts that one `ingest` run adds to one incident, stored byte for
+//! byte in `evidence/alerts-<record id>.json` (alerts separated by a newline) with an index
+//! `evidence/alerts-<record id>.index` of one tab-separated line per alert:
+//! SHA-256, byte offset, byte length, alert id, rule id, alert time (RFC 3339).
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+
+/// Bytes buffered per batch before they are appended to its file.
+const FLUSH_BYTES: usize = 1 << 20;
+
+/// One parsed index line.
+pub struct IndexLine {
+    pub sha256: String,
+    pub offset: u64,
+    pub length: u64,
+    pub alert_id: Option<String>,
+    pub rule_id: String,
+    pub alert_time: String,
+}
+
+impl IndexLine {
+    pub fn parse(line: &str) -> Option<IndexLine> {
+        let mut fields = line.split('\t');
+        let sha256 = fields.next()?.to_string();
+        let offset = fields.next()?.parse().ok()?;
+        let length = fields.next()?.parse().ok()?;
+        let alert_id = Some(unescape(fields.next()?)).filter(|id| !id.is_empty());
+        let rule_id = unescape(fields.next()?);
+        let alert_time = fields.next()?.to_string();
+        Some(IndexLine {
+            sha256,
+            offset,
+            length,
+            alert_id,
+            rule_id,
+            alert_time,
+        })
+    }
+}
+
+/// Escapes tab, newline, carriage return and backslash, which alert ids could contain.
+fn escape(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('\t', "\\t")
+        .replace('\n', "\\n")
+        .replace('\r', "\\r")
+}
+
+fn unescape(text: &str) -> String {
+    let mut output = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            output.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('t') => output.push('\t'),
+            Some('n') => output.push('\n'),
+            Some('r') => output.push('\r'),
+            Some(other) => output.push(other),
+            None => output.push('\\'),
+        }
+    }
+    output
+}
+
+/// A batch being written: the data file and its index, both appended as alerts arrive.
+pub struct BatchWriter {
+    pub data_path: PathBuf,
+    pub index_path: PathBuf,
+    data: Vec<u8>,
+    index: Vec<u8>,
+    written: u64,
+    pub alerts: u64,
+    created: bool,
+}
+
+impl BatchWriter {
+    /// Prepares a batch at `data_path` (absolute) and its index beside it; nothing is
+    /// created on disk until the first flush.
+    pub fn new(data_path: PathBuf) -> Self {
+        let index_path = data_path.with_extension("index");
+        BatchWriter {
+            data_path,
+            index_path,
+            data: Vec::new(),
+            index: Vec::new(),
+            written: 0,
+            alerts: 0,
+            created: false,
+        }
+    }
+
+    /// Appends one alert's bytes and its index line.
+    pub fn push(
+        &mut self,
+        bytes: &[u8],
+        sha256: &str,
+        alert_id: Option<&str>,
+        rule_id: &str,
+        alert_time: &str,
+    ) -> Result<()> {
+        let offset = self.written + self.data.len() as u64;
+        self.data.extend_from_slice(bytes);
+        self.data.push(b'\n');
+        let line = format!(
+            "{sha256}\t{offset}\t{}\t{}\t{}\t{alert_time}\n",
+            bytes.len(),
+            escape(alert_id.unwrap_or("")),
+            escape(rule_id)
+        );
+        self.index.extend_from_slice(line.as_bytes());
+        self.alerts += 1;
+        if self.data.len() >= FLUSH_BYTES {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Returns the bytes buffered in memory.
+    pub fn buffered(&self) -> usize {
+        self.data.len() + self.index.len()
+    }
+
+    /// Appends the buffered bytes to the files.
+    pub fn flush(&mut self) -> Result<()> {
+        if self.data.is_empty() && self.index.is_empty() && self.created {
+            return Ok(());
+        }
+        if let Some(parent) = self.data_path.parent() {
+            std::fs::create_dir_all(parent).map_err(Error::io("create directory", parent))?;
+        }
+        append(&self.data_path, &self.data, !self.created)?;
+        append(&self.index_path, &self.index, !self.created)?;
+        self.created = true;
+        self.written += self.data.len() as u64;
+        self.data.clear();
+        self.index.clear();
+        Ok(())
+    }
+
+    /// Removes the files written so far, after a failed run.
+    pub fn discard(&self) {
+        if self.created {
+            let _ = std::fs::remove_file(&self.data_path);
+            let _ = std::fs::remove_file(&self.index_path);
+        }
+    }
+
+    pub fn size(&self) -> u64 {
+        self.written + self.data.len() as u64
+    }
+}
+
+fn append(path: &Path, bytes: &[u8], create_new: bool) -> Result<()> {
+    let mut options = OpenOptions::new();
+    if create_new {
+        options.write(true).create_new(true);
+    } else {
+        options.append(true);
+    }
+    let mut file: File = options.open(path).map_err(Error::io("open", path))?;
+    file.write_all(bytes).map_err(Error::io("write", path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn index_line_round_trips_escaped_id() {
+        let line = format!(
+            "{}\t10\t20\t{}\t5710\t2024-01-01T00:00:00Z",
+            "a".repeat(64),
+            escape("a\tb")
+        );
+        let parsed = IndexLine::parse(&line).unwrap();
+        assert_eq!(parsed.alert_id.as_deref(), Some("a\tb"));
+        assert_eq!(parsed.offset, 10);
+        assert_eq!(parsed.length, 20);
+    }
+}

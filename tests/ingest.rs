@@ -1,0 +1,371 @@
+//! `casefile ingest` on real Wazuh alerts: grouping, deduplication, malformed and interrupted
+//! input, and the one commit per run.
+
+mod common;
+
+use common::{fixture_path, Env};
+use serde_json::Value;
+
+/// Returns a fixture alert as one compact JSON line.
+fn alert_line(fixture: &str) -> Value {
+    let text = std::fs::read_to_string(fixture_path(fixture)).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// Returns the SSH brute-force alert with its id, time and source IP replaced.
+fn brute_force(id: &str, timestamp: &str, srcip: &str) -> String {
+    let mut alert = alert_line("alerts/sshd-5712.json");
+    alert["id"] = Value::String(id.into());
+    alert["timestamp"] = Value::String(timestamp.into());
+    alert["data"]["srcip"] = Value::String(srcip.into());
+    serde_json::to_string(&alert).unwrap()
+}
+
+fn write_input(env: &Env, name: &str, lines: &[String]) -> String {
+    let path = env.home.path().join(name);
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+fn ingest_json(env: &Env, args: &[&str]) -> (Option<i32>, Value) {
+    let mut full = vec!["--json", "ingest"];
+    full.extend_from_slice(args);
+    let output = env.run(&full);
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    (output.status.code(), value)
+}
+
+fn real_alert_lines() -> Vec<String> {
+    let mut lines = Vec::new();
+    for entry in std::fs::read_dir(fixture_path("alerts")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "json") {
+            let value: Value =
+                serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            lines.push(serde_json::to_string(&value).unwrap());
+        }
+    }
+    lines.sort();
+    lines
+}
+
+#[test]
+fn ingest_real_alerts_twice_adds_nothing_second_time() {
+    let env = Env::new();
+    let lines = real_alert_lines();
+    let input = write_input(&env, "alerts.json", &lines);
+    let (code, first) = ingest_json(&env, &[&input]);
+    assert_eq!(code, Some(0));
+    assert_eq!(first["summary"]["ingested"], lines.len() as u64);
+    assert_eq!(first["summary"]["duplicates"], 0);
+    let commits = env.commit_count();
+    let listed: Value = serde_json::from_str(&env.ok(&["--json", "list"])).unwrap();
+    let incidents = listed.as_array().unwrap().len();
+    assert!(
+        incidents >= 10,
+        "the fixtures span many rules and agents: {incidents}"
+    );
+
+    let (code, second) = ingest_json(&env, &[&input]);
+    assert_eq!(code, Some(0));
+    assert_eq!(second["summary"]["ingested"], 0);
+    assert_eq!(second["summary"]["duplicates"], lines.len() as u64);
+    assert_eq!(
+        env.commit_count(),
+        commits,
+        "a second ingest makes no commit"
+    );
+    assert_eq!(env.status(), "");
+}
+
+#[test]
+fn ingest_groups_by_key_within_window() {
+    let env = Env::new();
+    let lines = vec![
+        brute_force("1.1", "2024-05-01T10:00:00.000+0000", "203.0.113.5"),
+        brute_force("1.2", "2024-05-01T10:20:00.000+0000", "203.0.113.5"),
+        brute_force("1.3", "2024-05-01T10:50:00.000+0000", "203.0.113.5"),
+        brute_force("1.4", "2024-05-01T10:05:00.000+0000", "198.51.100.9"),
+        brute_force("1.5", "2024-05-01T13:00:00.000+0000", "203.0.113.5"),
+    ];
+    let input = write_input(&env, "alerts.json", &lines);
+    let commits = env.commit_count();
+    let (code, result) = ingest_json(&env, &[&input]);
+    assert_eq!(code, Some(0));
+    assert_eq!(
+        env.commit_count(),
+        commits + 1,
+        "one commit for the whole run"
+    );
+    let incidents = result["summary"]["incidents"].as_array().unwrap();
+    let counts: Vec<u64> = incidents
+        .iter()
+        .map(|i| i["alerts"].as_u64().unwrap())
+        .collect();
+    assert_eq!(
+        counts,
+        [3, 1, 1],
+        "three alerts within the hour join one incident"
+    );
+    let keys: Vec<&str> = incidents
+        .iter()
+        .map(|i| i["dedupe_key"].as_str().unwrap())
+        .collect();
+    assert!(
+        keys[0].contains("203.0.113.5") && keys[1].contains("198.51.100.9"),
+        "{keys:?}"
+    );
+
+    // A later alert with the same key joins the open incident.
+    let later = write_input(
+        &env,
+        "later.json",
+        &[brute_force(
+            "1.6",
+            "2024-05-01T11:30:00.000+0000",
+            "203.0.113.5",
+        )],
+    );
+    let (_, result) = ingest_json(&env, &[&later]);
+    let appended = &result["summary"]["incidents"][0];
+    assert_eq!(appended["new"], false);
+    assert_eq!(appended["id"], incidents[0]["id"]);
+    let id = appended["id"].as_str().unwrap();
+    let timeline: Value =
+        serde_json::from_str(&env.ok(&["--json", "timeline", "list", id])).unwrap();
+    let alert_entries = timeline
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "alert")
+        .count();
+    assert_eq!(alert_entries, 4);
+    let iocs: Value =
+        serde_json::from_str(&env.ok(&["--json", "ioc", "list", id, "--no-defang"])).unwrap();
+    let ip = iocs
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["value"] == "203.0.113.5")
+        .unwrap();
+    assert_eq!(ip["first_seen"], "2024-05-01T10:00:00Z");
+    assert_eq!(ip["last_seen"], "2024-05-01T11:30:00Z");
+}
+
+#[test]
+fn ingest_reports_malformed_lines_and_continues() {
+    let env = Env::new();
+    let lines = vec![
+        brute_force("2.1", "2024-05-01T10:00:00.000+0000", "203.0.113.5"),
+        "{not json".to_string(),
+        r#"{"timestamp":"2024-05-01T10:01:00.000+0000","id":"2.x"}"#.to_string(),
+        brute_force("2.2", "2024-05-01T10:02:00.000+0000", "203.0.113.5"),
+    ];
+    let input = write_input(&env, "mixed.json", &lines);
+    let (code, result) = ingest_json(&env, &[&input]);
+    assert_eq!(code, Some(1), "skipped alerts make the exit code 1");
+    let invalid = result["summary"]["invalid"].as_array().unwrap();
+    assert_eq!(invalid.len(), 2);
+    assert_eq!(invalid[0]["line"], 2);
+    assert_eq!(invalid[1]["line"], 3);
+    assert!(
+        invalid[1]["reason"].as_str().unwrap().contains("rule"),
+        "{}",
+        invalid[1]
+    );
+    assert_eq!(result["summary"]["ingested"], 2);
+    assert_eq!(env.status(), "", "the valid alerts were committed");
+}
+
+#[test]
+fn ingest_completes_interrupted_input_without_duplicates() {
+    let env = Env::new();
+    let lines: Vec<String> = (0..30)
+        .map(|n| {
+            brute_force(
+                &format!("3.{n}"),
+                &format!("2024-05-01T10:{n:02}:00.000+0000"),
+                "203.0.113.5",
+            )
+        })
+        .collect();
+    let full = lines.join("\n") + "\n";
+    let cut = full.len() / 2;
+    let partial = env.home.path().join("partial.json");
+    std::fs::write(&partial, &full[..cut]).unwrap();
+    let (code, first) = ingest_json(&env, &[partial.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "the cut last line is reported");
+    let first_count = first["summary"]["ingested"].as_u64().unwrap();
+    assert!(first_count > 0 && first_count < 30);
+
+    let complete = write_input(&env, "complete.json", &lines);
+    let (code, second) = ingest_json(&env, &[&complete]);
+    assert_eq!(code, Some(0));
+    assert_eq!(
+        second["summary"]["ingested"].as_u64().unwrap(),
+        30 - first_count
+    );
+    assert_eq!(
+        second["summary"]["duplicates"].as_u64().unwrap(),
+        first_count
+    );
+    let listed: Value = serde_json::from_str(&env.ok(&["--json", "list"])).unwrap();
+    assert_eq!(
+        listed.as_array().unwrap().len(),
+        1,
+        "all 30 alerts are in one incident"
+    );
+}
+
+#[test]
+fn ingest_keeps_batch_evidence_byte_for_byte() {
+    let env = Env::new();
+    let lines: Vec<String> = (0..15)
+        .map(|n| {
+            brute_force(
+                &format!("4.{n}"),
+                &format!("2024-05-01T09:{n:02}:00.000+0000"),
+                "192.0.2.44",
+            )
+        })
+        .collect();
+    let input = write_input(&env, "many.json", &lines);
+    let (_, result) = ingest_json(&env, &[&input]);
+    let id = result["summary"]["incidents"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let evidence = env.incident_dir(&id).join("evidence");
+    let index_path = std::fs::read_dir(&evidence)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "index"))
+        .expect("a batch index");
+    let data = std::fs::read(index_path.with_extension("json")).unwrap();
+    let index = std::fs::read_to_string(&index_path).unwrap();
+    assert_eq!(
+        index.lines().count(),
+        14,
+        "the first alert is the incident's own evidence file"
+    );
+    for (line, original) in index.lines().zip(&lines[1..]) {
+        let fields: Vec<&str> = line.split('\t').collect();
+        let (offset, length): (usize, usize) =
+            (fields[1].parse().unwrap(), fields[2].parse().unwrap());
+        assert_eq!(&data[offset..offset + length], original.as_bytes());
+    }
+    let timeline: Value =
+        serde_json::from_str(&env.ok(&["--json", "timeline", "list", &id])).unwrap();
+    let summary = timeline.as_array().unwrap().iter().find(|e| {
+        e["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("14 more Wazuh alerts")
+    });
+    assert!(
+        summary.is_some(),
+        "a large batch gets one summary entry: {timeline}"
+    );
+}
+
+#[test]
+fn ingest_reads_array_and_single_object_from_stdin() {
+    let env = Env::new();
+    let array = format!(
+        "[\n{},\n{}\n]\n",
+        brute_force("5.1", "2024-05-01T10:00:00.000+0000", "203.0.113.7"),
+        brute_force("5.2", "2024-05-01T10:01:00.000+0000", "203.0.113.7")
+    );
+    let output = env
+        .casefile(&["--json", "ingest", "-"])
+        .write_stdin(array)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let result: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(result["summary"]["ingested"], 2);
+
+    let pretty =
+        std::fs::read_to_string(fixture_path("alerts/sshd-100003-dashboard-export.json")).unwrap();
+    let output = env
+        .casefile(&["--json", "ingest", "-"])
+        .write_stdin(pretty)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let result: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(result["summary"]["ingested"], 1);
+}
+
+#[test]
+fn ingest_skips_alerts_below_min_level() {
+    let env = Env::new();
+    let config = env
+        .read("casefile.toml")
+        .replace("min_level = 0", "min_level = 7");
+    std::fs::write(env.repo.join("casefile.toml"), config).unwrap();
+    env.git(&["commit", "-qam", "raise min_level"])
+        .assert()
+        .success();
+    let lines = vec![
+        serde_json::to_string(&alert_line("alerts/sshd-5710.json")).unwrap(),
+        brute_force("6.1", "2024-05-01T10:00:00.000+0000", "203.0.113.5"),
+    ];
+    let input = write_input(&env, "levels.json", &lines);
+    let (code, result) = ingest_json(&env, &[&input]);
+    assert_eq!(code, Some(0));
+    assert_eq!(result["summary"]["below_min_level"], 1);
+    assert_eq!(result["summary"]["ingested"], 1);
+}
+
+#[test]
+fn ingest_dry_run_changes_nothing() {
+    let env = Env::new();
+    let input = write_input(
+        &env,
+        "a.json",
+        &[brute_force(
+            "7.1",
+            "2024-05-01T10:00:00.000+0000",
+            "203.0.113.5",
+        )],
+    );
+    let before = env.snapshot();
+    let (code, result) = ingest_json(&env, &["--dry-run", &input]);
+    assert_eq!(code, Some(0));
+    assert_eq!(result["dry_run"], true);
+    assert_eq!(result["summary"]["incidents"][0]["new"], true);
+    assert_eq!(env.snapshot(), before);
+}
+
+#[test]
+fn ingest_refuses_uncommitted_incident_files() {
+    let env = Env::new();
+    let id = env.open("x");
+    env.ok(&["--no-commit", "timeline", "add", &id, "draft"]);
+    let input = write_input(
+        &env,
+        "a.json",
+        &[brute_force(
+            "8.1",
+            "2024-05-01T10:00:00.000+0000",
+            "203.0.113.5",
+        )],
+    );
+    let before = env.snapshot();
+    let error = env.fails(&["ingest", &input]);
+    assert!(
+        error.contains("incidents/ has uncommitted changes"),
+        "{error}"
+    );
+    assert_eq!(env.snapshot(), before);
+}
