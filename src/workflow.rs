@@ -1,4 +1,5 @@
-//! Files that `casefile init --github` writes for a case repository on GitHub.
+//! Files that `casefile init` writes on request: the GitHub workflow (`--github`) and the
+//! Wazuh custom integration (`--wazuh`).
 
 /// The workflow and CODEOWNERS example, as (path, content) pairs.
 pub fn github_files() -> [(&'static str, &'static str); 2] {
@@ -10,6 +11,20 @@ pub fn github_files() -> [(&'static str, &'static str); 2] {
         (
             ".github/CODEOWNERS.example",
             include_str!("../templates/github/CODEOWNERS.example"),
+        ),
+    ]
+}
+
+/// The Wazuh integration script and its ossec.conf block, as (path, content) pairs.
+pub fn wazuh_files() -> [(&'static str, &'static str); 2] {
+    [
+        (
+            "wazuh/custom-casefile",
+            include_str!("../templates/wazuh/custom-casefile"),
+        ),
+        (
+            "wazuh/ossec-integration.xml",
+            include_str!("../templates/wazuh/ossec-integration.xml"),
         ),
     ]
 }

@@ -86,7 +86,7 @@ pub fn run(args: DemoArgs, context: &mut Context) -> Result<i32> {
         "building a demo case repository in {}",
         dir.display()
     ));
-    let root = init::init_repository(&dir, &demo_context, false)?;
+    let root = init::init_repository(&dir, &demo_context, init::Extras::default())?;
     demo_context.dir = root.clone();
     let mut walk = Walk {
         context: demo_context,

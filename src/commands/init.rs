@@ -23,6 +23,11 @@ pub struct InitArgs {
     /// Also write .github/workflows/casefile.yml, which checks incidents on pull requests
     #[arg(long)]
     pub github: bool,
+
+    /// Also write wazuh/custom-casefile, a Wazuh custom integration that runs `casefile ingest`
+    /// for each alert, and the ossec.conf block that enables it
+    #[arg(long)]
+    pub wazuh: bool,
 }
 
 pub fn run(args: InitArgs, context: &mut Context) -> Result<i32> {
@@ -31,23 +36,34 @@ pub fn run(args: InitArgs, context: &mut Context) -> Result<i32> {
         Some(dir) => context.dir.join(dir),
         None => context.dir.clone(),
     };
-    let root = init_repository(&dir, context, args.github)?;
+    let extras = Extras {
+        github: args.github,
+        wazuh: args.wazuh,
+    };
+    let root = init_repository(&dir, context, extras)?;
     context.status(format!("initialized case repository in {}", root.display()));
     Ok(0)
 }
 
+/// Optional files that `init` writes.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Extras {
+    pub github: bool,
+    pub wazuh: bool,
+}
+
 /// Creates or adopts the repository at `dir` and commits the casefile skeleton; returns its root.
-pub fn init_repository(dir: &Path, context: &Context, github: bool) -> Result<PathBuf> {
+pub fn init_repository(dir: &Path, context: &Context, extras: Extras) -> Result<PathBuf> {
     let created_dir = !dir.exists();
     fs::create_dir_all(dir).map_err(Error::io("create directory", dir))?;
-    let result = init_inside(dir, context, github);
+    let result = init_inside(dir, context, extras);
     if result.is_err() && created_dir {
         let _ = fs::remove_dir_all(dir);
     }
     result
 }
 
-fn init_inside(dir: &Path, context: &Context, github: bool) -> Result<PathBuf> {
+fn init_inside(dir: &Path, context: &Context, extras: Extras) -> Result<PathBuf> {
     let (git, created_git) = match git2::Repository::open(dir) {
         Ok(git) => (git, false),
         Err(_) => {
@@ -79,11 +95,16 @@ fn init_inside(dir: &Path, context: &Context, github: bool) -> Result<PathBuf> {
     if !root.join(INCIDENTS_DIR).exists() {
         change.write(keep, "");
     }
-    if github {
-        for (path, content) in crate::workflow::github_files() {
-            if !root.join(path).exists() {
-                change.write(path, content);
-            }
+    let mut optional = Vec::new();
+    if extras.github {
+        optional.extend(crate::workflow::github_files());
+    }
+    if extras.wazuh {
+        optional.extend(crate::workflow::wazuh_files());
+    }
+    for (path, content) in optional {
+        if !root.join(path).exists() {
+            change.write(path, content);
         }
     }
     if change.is_empty() {

@@ -1,0 +1,86 @@
+//! `casefile init`: new and adopted repositories, and the optional integration files.
+
+mod common;
+
+use common::{git_stdout, Env};
+
+#[test]
+fn init_writes_commented_config_and_one_commit() {
+    let env = Env::new();
+    let config = env.read("casefile.toml");
+    assert!(config.contains("id_prefix = \"IR\""));
+    assert!(
+        config.lines().filter(|l| l.starts_with('#')).count() > 10,
+        "the keys are commented"
+    );
+    assert!(env.repo.join("incidents/.gitkeep").is_file());
+    assert_eq!(env.commit_count(), 1);
+    assert_eq!(
+        git_stdout(&env, &["log", "-1", "--format=%s"]),
+        "casefile: initialize the case repository"
+    );
+}
+
+#[test]
+fn init_adopts_existing_repository() {
+    let env = Env::bare();
+    std::fs::create_dir_all(&env.repo).unwrap();
+    env.git(&["init", "-q"]).assert().success();
+    std::fs::write(env.repo.join("README.md"), "SOC cases\n").unwrap();
+    env.git(&["add", "README.md"]).assert().success();
+    env.git(&["commit", "-qm", "start"]).assert().success();
+    env.ok(&["init"]);
+    assert_eq!(env.commit_count(), 2);
+    assert_eq!(env.read("README.md"), "SOC cases\n");
+    env.ok(&["init"]);
+    assert_eq!(env.commit_count(), 2, "a second init changes nothing");
+}
+
+#[test]
+fn init_wazuh_writes_integration() {
+    let env = Env::bare();
+    env.casefile(&["init", "cases", "--wazuh"])
+        .current_dir(env.home.path())
+        .assert()
+        .success();
+    let script = env.read("wazuh/custom-casefile");
+    assert!(script.starts_with("#!/bin/sh"));
+    assert!(script.contains("ingest \"$alert_file\""));
+    let block = env.read("wazuh/ossec-integration.xml");
+    assert!(block.contains("<name>custom-casefile</name>"));
+    assert!(block.contains("<alert_format>json</alert_format>"));
+}
+
+#[test]
+fn wazuh_integration_script_ingests_alert() {
+    let env = Env::bare();
+    env.casefile(&["init", "cases", "--wazuh"])
+        .current_dir(env.home.path())
+        .assert()
+        .success();
+    let binary = assert_cmd::cargo::cargo_bin("casefile");
+    let alert = common::fixture_path("alerts/sshd-5712.json");
+    let log = env.home.path().join("integrations.log");
+    let output = std::process::Command::new("sh")
+        .arg(env.repo.join("wazuh/custom-casefile"))
+        .arg(&alert)
+        .arg("unused-api-key")
+        .env("HOME", env.home.path())
+        .env("CASEFILE_REPO", &env.repo)
+        .env("CASEFILE_BIN", &binary)
+        .env("CASEFILE_LOG", &log)
+        .env("CASEFILE_NOW", common::NOW)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&output.stderr),
+        std::fs::read_to_string(&log).unwrap_or_default()
+    );
+    let listed: serde_json::Value = serde_json::from_str(&env.ok(&["--json", "list"])).unwrap();
+    assert_eq!(
+        listed[0]["title"],
+        "sshd: brute force trying to get access to the system. Non existent user."
+    );
+}
