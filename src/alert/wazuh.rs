@@ -248,6 +248,20 @@ mod tests {
     }
 
     #[test]
+    fn timestamp_accepts_wazuh_forms() {
+        let cases = [
+            ("2019-10-15T19:07:57+0000", 1_571_166_477),
+            ("2019-10-15T21:07:57.741123+0200", 1_571_166_477),
+            ("2019-10-15T14:07:57.741-0500", 1_571_166_477),
+            ("2019-10-15 19:07:57.741+0000", 1_571_166_477),
+        ];
+        for (text, seconds) in cases {
+            let alert = parse(with(minimal(), &["timestamp"], json!(text))).expect(text);
+            assert_eq!(alert.timestamp_utc().timestamp(), seconds, "{text}");
+        }
+    }
+
+    #[test]
     fn timestamp_accepts_rfc3339_forms() {
         for text in [
             "2023-05-22T10:40:43.395Z",
