@@ -711,3 +711,35 @@ fn reader_shared_alerts_file() {
         assert!(!raw.alert.title().is_empty());
     }
 }
+
+#[test]
+fn reader_brackets_inside_strings() {
+    let alert = r#"{
+  "timestamp": "2024-01-01T00:00:00Z",
+  "rule": {"id": "1", "level": 3, "description": "a } and a \" { and a \\"},
+  "full_log": "[ ] { } \\\" ]]"
+}
+"#;
+    let input = format!("{alert}{alert}");
+    let alerts: Vec<RawAlert> = read_all(input.as_bytes())
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(alerts.len(), 2);
+    assert_eq!(alerts[0].alert.title(), r#"a } and a " { and a \"#);
+    assert_eq!(alerts[1].line, 6);
+}
+
+#[test]
+fn reader_deep_nesting_is_an_error() {
+    let depth = 100_000;
+    let mut input = "[".repeat(depth + 1);
+    input.push_str(&"]".repeat(depth + 1));
+    let items = read_all(input.as_bytes());
+    assert_eq!(items.len(), 1);
+    assert!(items[0].is_err());
+    let unclosed = "{\"a\":".repeat(depth);
+    let items = read_all(unclosed.as_bytes());
+    assert_eq!(items.len(), 1);
+    assert!(items[0].is_err());
+}

@@ -79,8 +79,9 @@ impl Agent {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Observable {
     pub kind: IocType,
-    /// The value as in the alert. Two exceptions: doubled backslashes in Windows event
-    /// fields are collapsed, and combined fields such as Defender's `path` are split.
+    /// The value as in the alert, except that doubled backslashes in Windows event fields
+    /// are collapsed, combined fields such as Defender's `path` are split, and an
+    /// IPv4-mapped IPv6 address (`::ffff:10.0.0.5`) is given as its IPv4 address.
     pub value: String,
     /// Dotted path of the source field, e.g. `data.srcip`.
     pub field: String,

@@ -307,15 +307,15 @@ impl<R: BufRead> AlertReader<R> {
                 return Err(ReadError::new(line, "the input ends inside this alert"));
             }
             let end = scanner.advance(available);
-            let taken = &available[..end.unwrap_or(available.len())];
-            if overflow || buffer.len() + taken.len() > self.max_alert_bytes {
+            let chunk = &available[..end.unwrap_or(available.len())];
+            if overflow || buffer.len() + chunk.len() > self.max_alert_bytes {
                 overflow = true;
             } else {
-                buffer.extend_from_slice(taken);
+                buffer.extend_from_slice(chunk);
             }
-            self.line += memchr::memchr_iter(b'\n', taken).count();
-            let taken_length = taken.len();
-            self.input.consume(taken_length);
+            self.line += memchr::memchr_iter(b'\n', chunk).count();
+            let chunk_length = chunk.len();
+            self.input.consume(chunk_length);
             if end.is_some() {
                 break;
             }
@@ -544,14 +544,14 @@ impl<R: BufRead> Input<R> {
             }
             read_any = true;
             let newline = memchr::memchr(b'\n', available);
-            let taken = &available[..newline.map_or(available.len(), |index| index + 1)];
-            if overflow || buffer.len() + taken.len() > max_bytes {
+            let chunk = &available[..newline.map_or(available.len(), |index| index + 1)];
+            if overflow || buffer.len() + chunk.len() > max_bytes {
                 overflow = true;
             } else {
-                buffer.extend_from_slice(taken);
+                buffer.extend_from_slice(chunk);
             }
-            let taken_length = taken.len();
-            self.consume(taken_length);
+            let chunk_length = chunk.len();
+            self.consume(chunk_length);
             if newline.is_some() {
                 return Ok(LineRead::Line { overflow });
             }

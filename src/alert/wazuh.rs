@@ -14,17 +14,15 @@ const MAX_SHOWN_CHARS: usize = 80;
 /// Parses one Wazuh alert from JSON bytes.
 ///
 /// Accepts the `alerts.json` layout and dashboard exports, whose alert sits under
-/// `_source`. See [`alert_from_value`] for what varies between sources.
+/// `_source`. Numbers written as strings and strings written as numbers are both accepted
+/// for IDs, `rule.level` and `rule.firedtimes`. `rule.mitre.id` may be an array, a string,
+/// or an array whose one element lists several IDs separated by commas.
 pub fn parse_alert(json: &[u8]) -> Result<Alert, AlertError> {
     let value: Value = serde_json::from_slice(json).map_err(AlertError::InvalidJson)?;
     alert_from_value(value)
 }
 
-/// Converts parsed JSON into an [`Alert`].
-///
-/// Numbers written as strings and strings written as numbers are both accepted for IDs,
-/// `rule.level` and `rule.firedtimes`. `rule.mitre.id` may be an array, a string, or an
-/// array whose one element lists several IDs separated by commas.
+/// Converts parsed JSON into an [`Alert`], as [`parse_alert`] describes.
 pub(crate) fn alert_from_value(value: Value) -> Result<Alert, AlertError> {
     let raw = unwrap_source(value)?;
     let Value::Object(object) = &raw else {
@@ -245,6 +243,20 @@ mod tests {
             "2022-11-17T17:30:25.085+00:00"
         );
         assert_eq!(alert.timestamp.offset().local_minus_utc(), 7200);
+    }
+
+    #[test]
+    fn timestamp_accepts_wazuh_forms() {
+        let cases = [
+            ("2019-10-15T19:07:57+0000", 1_571_166_477),
+            ("2019-10-15T21:07:57.741123+0200", 1_571_166_477),
+            ("2019-10-15T14:07:57.741-0500", 1_571_166_477),
+            ("2019-10-15 19:07:57.741+0000", 1_571_166_477),
+        ];
+        for (text, seconds) in cases {
+            let alert = parse(with(minimal(), &["timestamp"], json!(text))).expect(text);
+            assert_eq!(alert.timestamp_utc().timestamp(), seconds, "{text}");
+        }
     }
 
     #[test]

@@ -1,0 +1,15 @@
+//! Fuzzes `parse_alert` and the accessors a caller uses on its result.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(alert) = casefile::alert::parse_alert(data) {
+        let _ = alert.timestamp_utc();
+        let fields = ["rule.id", "agent.id", "data.srcip", "rule.mitre.id"].map(String::from);
+        let _ = alert.dedupe_key(&fields);
+        for id in &alert.rule.mitre_ids {
+            let _ = casefile::attack::validate_technique(id);
+        }
+    }
+});
