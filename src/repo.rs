@@ -5,6 +5,7 @@
 //! and out of casefile's commit. When any step fails, the files written so far are restored and
 //! `HEAD` and the index stay as they were.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write;
 use std::path::{Component, Path, PathBuf};
@@ -38,7 +39,8 @@ pub struct CaseRepo {
 /// The files one command writes or removes, and the commit message that describes them.
 #[derive(Debug, Default)]
 pub struct Change {
-    writes: Vec<(PathBuf, Vec<u8>)>,
+    /// Files to write by relative path; a later write of a path replaces the earlier one.
+    writes: BTreeMap<PathBuf, Vec<u8>>,
     removals: Vec<PathBuf>,
     /// New files the command already wrote to disk, such as large evidence batches written
     /// while streaming; they are committed from disk and removed on rollback.
@@ -57,14 +59,17 @@ impl Change {
 
     /// Adds a file to write, as a path relative to the repository root.
     pub fn write(&mut self, path: impl Into<PathBuf>, content: impl Into<Vec<u8>>) {
-        let path = path.into();
-        self.writes.retain(|(existing, _)| existing != &path);
-        self.writes.push((path, content.into()));
+        self.writes.insert(path.into(), content.into());
     }
 
     /// Adds a tracked file to delete, as a path relative to the repository root.
     pub fn remove(&mut self, path: impl Into<PathBuf>) {
         self.removals.push(path.into());
+    }
+
+    /// Takes the files to write out of the change, leaving its message.
+    pub fn take_writes(&mut self) -> BTreeMap<PathBuf, Vec<u8>> {
+        std::mem::take(&mut self.writes)
     }
 
     /// Adds a new file that the caller has already written, as a path relative to the root.
@@ -88,8 +93,8 @@ impl Change {
     /// Returns every path the change writes, removes or has written.
     pub fn paths(&self) -> impl Iterator<Item = &Path> {
         self.writes
-            .iter()
-            .map(|(path, _)| path.as_path())
+            .keys()
+            .map(|path| path.as_path())
             .chain(self.removals.iter().map(|p| p.as_path()))
             .chain(self.prewritten.iter().map(|p| p.as_path()))
     }

@@ -79,8 +79,11 @@ pub struct IncidentSummary {
 struct Touched {
     id: String,
     dedupe_key: String,
-    /// Files of a new incident, from its first alert.
-    opened: Option<Change>,
+    /// Whether this run opened the incident.
+    is_new: bool,
+    /// Files already on disk: a new incident's files, written as soon as it opens so that
+    /// memory does not grow with the number of incidents.
+    written: Vec<PathBuf>,
     batch: Option<BatchWriter>,
     batch_hash: Sha256,
     batch_record: String,
@@ -104,6 +107,7 @@ struct Run<'a> {
     buffered: usize,
     origins: Vec<String>,
     min_level: u8,
+    opened: usize,
 }
 
 pub fn run(args: IngestArgs, context: &mut Context) -> Result<i32> {
@@ -131,6 +135,7 @@ pub fn run(args: IngestArgs, context: &mut Context) -> Result<i32> {
         buffered: 0,
         origins: Vec::new(),
         min_level: case_repo.config.ingest.min_level,
+        opened: 0,
     };
     let result = state
         .read_all(&args.files, case_repo)
@@ -268,7 +273,7 @@ impl Run<'_> {
         };
         self.existing
             .note_alert(&key, &self.touched[position].id.clone(), time);
-        if self.touched[position].opened.is_some() && self.touched[position].alerts == 0 {
+        if self.touched[position].is_new && self.touched[position].alerts == 0 {
             // The first alert of a new incident is its own evidence file, written by `open`.
             self.note(position, &raw, time, false, repo)?;
         } else {
@@ -281,7 +286,7 @@ impl Run<'_> {
         if let Some(position) = self.by_id.get(id) {
             return *position;
         }
-        self.touched.push(Touched::new(id, key, None, self.context));
+        self.touched.push(Touched::new(id, key, false, self.context));
         self.by_id.insert(id.to_string(), self.touched.len() - 1);
         self.touched.len() - 1
     }
@@ -293,8 +298,9 @@ impl Run<'_> {
         origin: &str,
         key: &str,
     ) -> Result<usize> {
-        let number = self.touched.iter().filter(|t| t.opened.is_some()).count() + 1;
-        let (id, change) = match self.workspace {
+        self.opened += 1;
+        let number = self.opened;
+        let (id, mut change) = match self.workspace {
             Some(workspace) => {
                 let input = AlertInput {
                     bytes,
@@ -320,8 +326,14 @@ impl Run<'_> {
             }
             None => (format!("(new {number})"), Change::default()),
         };
-        self.touched
-            .push(Touched::new(&id, key, Some(change), self.context));
+        let mut touched = Touched::new(&id, key, true, self.context);
+        if let Some(workspace) = self.workspace {
+            let result = write_now(&workspace.repo.root, change.take_writes(), &mut touched.written);
+            self.touched.push(touched);
+            result?;
+        } else {
+            self.touched.push(touched);
+        }
         self.by_id.insert(id, self.touched.len() - 1);
         Ok(self.touched.len() - 1)
     }
@@ -411,7 +423,7 @@ impl Run<'_> {
         for touched in &self.touched {
             self.summary.incidents.push(IncidentSummary {
                 id: touched.id.clone(),
-                new: touched.opened.is_some(),
+                new: touched.is_new,
                 alerts: touched.alerts,
                 dedupe_key: touched.dedupe_key.clone(),
             });
@@ -422,7 +434,7 @@ impl Run<'_> {
         if dry_run || self.touched.is_empty() {
             return Ok(());
         }
-        let created = self.touched.iter().filter(|t| t.opened.is_some()).count();
+        let created = self.opened;
         let subject = format!(
             "ingest: {} alert(s) into {} incident(s), {created} new",
             self.summary.ingested,
@@ -449,6 +461,10 @@ impl Run<'_> {
         for touched in &self.touched {
             if let Some(batch) = &touched.batch {
                 batch.discard();
+            }
+            if let (true, Some(workspace)) = (touched.is_new, self.workspace) {
+                // The directory did not exist before this run: new IDs are checked to be free.
+                let _ = std::fs::remove_dir_all(workspace.repo.root.join(incident_dir(&touched.id)));
             }
         }
     }
@@ -492,11 +508,12 @@ impl Run<'_> {
 }
 
 impl Touched {
-    fn new(id: &str, key: &str, opened: Option<Change>, context: &Context) -> Self {
+    fn new(id: &str, key: &str, is_new: bool, context: &Context) -> Self {
         Touched {
             id: id.to_string(),
             dedupe_key: key.to_string(),
-            opened,
+            is_new,
+            written: Vec::new(),
             batch: None,
             batch_hash: Sha256::new(),
             batch_record: format!("alerts-{}", new_record_id(context.clock.now())),
@@ -522,9 +539,9 @@ impl Touched {
         let now = context.clock.now();
         let recorded = format_time(now);
         let actor = workspace.actor();
-        let is_new = self.opened.is_some();
-        if let Some(opened) = self.opened.take() {
-            change.absorb(opened);
+        let is_new = self.is_new;
+        for path in self.written.drain(..) {
+            change.prewritten(path);
         }
         let batched_alerts = self.batch.as_ref().map_or(0, |batch| batch.alerts);
         if let Some(batch) = &mut self.batch {
@@ -686,6 +703,19 @@ impl Touched {
         }
         Ok(())
     }
+}
+
+/// Writes new files at once, recording each in `written` as it goes.
+fn write_now(root: &Path, files: BTreeMap<PathBuf, Vec<u8>>, written: &mut Vec<PathBuf>) -> Result<()> {
+    for (relative, content) in files {
+        let path = root.join(&relative);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(Error::io("create directory", parent))?;
+        }
+        std::fs::write(&path, content).map_err(Error::io("write", &path))?;
+        written.push(relative);
+    }
+    Ok(())
 }
 
 fn alert_text(alert: &crate::alert::Alert) -> String {
