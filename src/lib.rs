@@ -8,6 +8,7 @@ pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod error;
+pub mod export;
 pub mod gate;
 pub mod incident;
 pub mod ioc;
@@ -15,6 +16,7 @@ pub mod phase;
 pub mod playbook;
 pub mod repo;
 pub mod report;
+pub mod stats;
 pub mod tlp;
 pub mod workflow;
 
