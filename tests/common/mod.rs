@@ -230,3 +230,25 @@ impl Env {
         self.ok(&args)
     }
 }
+
+impl Env {
+    /// Writes a copy of the bundled Wazuh demo alert with another rule, level and time, and
+    /// returns its path.
+    pub fn alert_file(&self, rule_id: &str, level: u64, timestamp: &str) -> PathBuf {
+        let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/demo/wazuh-alert-100003.json");
+        let mut alert: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(demo).unwrap()).unwrap();
+        alert["rule"]["id"] = rule_id.into();
+        alert["rule"]["level"] = level.into();
+        alert["timestamp"] = timestamp.into();
+        alert["@timestamp"] = timestamp.into();
+        alert["id"] = format!("{rule_id}.{level}").into();
+        alert["_id"] = format!("{rule_id}-{level}").into();
+        let path = self
+            .home
+            .path()
+            .join(format!("alert-{rule_id}-{level}.json"));
+        std::fs::write(&path, serde_json::to_vec(&alert).unwrap()).unwrap();
+        path
+    }
+}
