@@ -283,3 +283,15 @@ fn export_rejects_all_with_stix() {
     let stderr = env.fails(&["export", "--all", "--format", "stix"]);
     assert!(stderr.contains("--all"), "{stderr}");
 }
+
+#[cfg(unix)]
+#[test]
+fn export_to_dev_null_keeps_device() {
+    use std::os::unix::fs::FileTypeExt;
+    let env = Env::new();
+    let id = incident_with_iocs(&env, "Discarded");
+    env.ok(&["export", &id, "--format", "csv", "-o", "/dev/null"]);
+    env.ok(&["report", &id, "-o", "/dev/null"]);
+    let metadata = std::fs::metadata("/dev/null").unwrap();
+    assert!(metadata.file_type().is_char_device());
+}

@@ -132,8 +132,9 @@ fn stats_counts_by_field() {
     assert_eq!(stats["by_verdict"]["true-positive"], 1);
     assert_eq!(stats["by_verdict"]["false-positive"], 1);
     assert_eq!(stats["by_verdict"]["not determined"], 1);
-    assert_eq!(stats["by_technique"]["T1110"], 1);
-    assert_eq!(stats["by_type"]["brute-force"], 3);
+    assert_eq!(stats["by_technique"]["T1110"], 3);
+    assert_eq!(stats["by_type"]["brute-force"], 1);
+    assert_eq!(stats["by_type"]["not set"], 2);
     assert_eq!(stats["by_phase"]["detection"], 1);
 }
 

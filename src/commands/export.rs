@@ -1,7 +1,8 @@
 //! `casefile export`: an incident, or all of them, as STIX 2.1, MISP, CSV, an ATT&CK Navigator
 //! layer or a blocklist, on stdout or into a file.
 
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 
@@ -94,12 +95,28 @@ pub fn run(args: ExportArgs, context: &mut Context) -> Result<i32> {
 
     match &args.output {
         Some(path) if path.as_os_str() != "-" => {
-            write_atomic(path, text.as_bytes())?;
+            write_output(path, text.as_bytes())?;
             context.status(format!("wrote {}", path.display()));
         }
         _ => context.print_data(&text)?,
     }
     Ok(0)
+}
+
+/// Writes a document to a file the user named. A regular file is replaced atomically. Anything
+/// else that exists, such as `/dev/null` or a named pipe, is written in place, because
+/// renaming over it would replace the device or pipe with a regular file.
+pub fn write_output(path: &Path, content: &[u8]) -> Result<()> {
+    match std::fs::metadata(path) {
+        Ok(metadata) if !metadata.is_file() && !metadata.is_dir() => {
+            let mut file = std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map_err(Error::io("open", path))?;
+            file.write_all(content).map_err(Error::io("write", path))
+        }
+        _ => write_atomic(path, content),
+    }
 }
 
 fn check_flags(args: &ExportArgs) -> Result<()> {

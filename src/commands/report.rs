@@ -26,8 +26,8 @@ pub enum Format {
 /// With `--tlp LEVEL` the report contains only what may be shared at that level and is marked
 /// with it. Timeline entries and IOCs without a marking of their own carry the incident's. When
 /// the incident itself is marked above LEVEL, its free-text fields (title, summary, impact,
-/// verdict reason, owner, agent, actions, waiver reasons, lessons) are withheld too, and only
-/// entries and IOCs explicitly marked at or below LEVEL remain beside the structural data (ID,
+/// verdict reason, owner, agent, actions, waiver reasons, lessons) are withheld too. Then only
+/// entries and IOCs explicitly marked at or below LEVEL remain, beside the structural data (ID,
 /// phase, verdict, severity, type, ATT&CK mapping, phase times, durations). The report lists
 /// what it withheld.
 ///
@@ -146,7 +146,7 @@ fn render_one(
     match (output, workspace) {
         (Some(path), _) if path == Path::new("-") => context.print_data(&text)?,
         (Some(path), _) => {
-            write_atomic(path, text.as_bytes())?;
+            super::export::write_output(path, text.as_bytes())?;
             context.status(format!("wrote {}", path.display()));
         }
         (None, Some(workspace)) => {

@@ -14,10 +14,11 @@ use crate::stats::{self, Stats, Window};
 
 use super::Context;
 
-/// Show incident metrics: counts by phase, type, severity, verdict and ATT&CK technique; mean
-/// and median time to detect, acknowledge, contain and resolve; breaches of the SLAs in
-/// casefile.toml (`severity.sla.<name>`, hours from detection); and the false-positive rate per
-/// detection rule. The output says how each time is measured. `--json` prints the same data
+/// Show incident metrics: counts by phase, type, severity, verdict and ATT&CK technique, and
+/// the mean and median time to detect, acknowledge, contain and resolve. Also lists breaches of
+/// the SLAs in casefile.toml (`severity.sla.<name>`, hours from detection) and the
+/// false-positive rate per detection rule. The output defines each time it measures, and
+/// `--json` prints the same data
 #[derive(Debug, Args)]
 pub struct StatsArgs {
     /// Only incidents detected on or after this date (YYYY-MM-DD, UTC) or time (RFC 3339)

@@ -1,6 +1,6 @@
-//! STIX 2.1 bundle of one incident: the producing identity, an `incident`, one indicator with
-//! a STIX pattern per IOC, the observables (SCOs) it is based on, sightings, ATT&CK attack
-//! patterns, vulnerabilities for CVEs, the relationships between them, and TLP 2.0 markings.
+//! STIX 2.1 bundle of one incident. It holds the producing identity, an `incident`, and per IOC
+//! an indicator with a STIX pattern, the observables (SCOs) it is based on and a sighting.
+//! ATT&CK attack patterns, vulnerabilities for CVEs, relationships and TLP 2.0 markings follow.
 
 use serde_json::{json, Map, Value};
 use uuid::Uuid;

@@ -226,7 +226,7 @@ pub fn markdown_to_html(markdown: &str) -> String {
     let root = comrak::parse_document(&arena, &strip_digest_comment(markdown), &options);
     unlink_unsafe_urls(root);
     let mut html = Vec::new();
-    // Writing into a Vec cannot fail.
+    // comrak's only errors come from the writer, and writing into a Vec does not fail.
     let _ = comrak::format_html(root, &options, &mut html);
     String::from_utf8_lossy(&html).into_owned()
 }

@@ -43,7 +43,7 @@ pub struct ReportView {
     pub lessons: LessonsView,
     /// Values that contain bidirectional control characters, for the report's warning.
     pub flagged: Vec<String>,
-    /// What a TLP-limited render left out, one description per kind of content.
+    /// Descriptions of what a TLP-limited render left out, one per kind of content.
     pub withheld: Vec<String>,
 }
 
@@ -146,8 +146,8 @@ pub struct LessonsView {
 /// Timeline entries and indicators without a marking of their own carry the incident's. When
 /// the incident itself is marked above `max_tlp`, its free-text fields (title, summary,
 /// impact, verdict reason, owner, agent, actions, waiver and phase change reasons, lessons)
-/// are replaced by a withheld notice, and only entries and indicators explicitly marked at
-/// or below `max_tlp` remain, with the structural data: ID, phase, verdict, severity, type,
+/// are replaced by a withheld notice. Then only entries and indicators explicitly marked at or
+/// below `max_tlp` remain, beside the structural data: ID, phase, verdict, severity, type,
 /// ATT&CK mapping, phase times and durations. `withheld` lists what was left out.
 pub fn build(incident: &Incident, config: &Config, max_tlp: Option<Tlp>) -> ReportView {
     let file = &incident.file;
