@@ -72,6 +72,8 @@ pub enum Command {
     Reopen(commands::advance::ReopenArgs),
     Report(commands::report::ReportArgs),
     Lessons(commands::report::LessonsArgs),
+    Export(commands::export::ExportArgs),
+    Stats(commands::stats::StatsArgs),
     Completions(commands::completions::CompletionsArgs),
     Man(commands::completions::ManArgs),
 }

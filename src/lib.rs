@@ -9,6 +9,7 @@ pub mod commands;
 pub mod config;
 pub mod enrich;
 pub mod error;
+pub mod export;
 pub mod gate;
 pub mod incident;
 pub mod ingest;
@@ -17,6 +18,7 @@ pub mod phase;
 pub mod playbook;
 pub mod repo;
 pub mod report;
+pub mod stats;
 pub mod tlp;
 pub mod workflow;
 

@@ -363,6 +363,9 @@ fn render(walk: &mut Walk, id: &str, minutes: i64, lessons: bool) -> Result<()> 
             format: Format::Markdown,
             tlp: None,
             output: None,
+            all: false,
+            out: None,
+            since: None,
         };
         report::run_report(args, context)?;
     }

@@ -7,6 +7,7 @@ pub mod classify;
 pub mod completions;
 pub mod demo;
 pub mod enrich;
+pub mod export;
 pub mod followup;
 pub mod ingest;
 pub mod init;
@@ -16,6 +17,7 @@ pub mod open;
 pub mod owner;
 pub mod report;
 pub mod show;
+pub mod stats;
 pub mod text;
 pub mod timeline;
 pub mod verdict;
@@ -216,6 +218,8 @@ pub fn run(command: Command, context: &mut Context) -> Result<i32> {
         Command::Reopen(args) => advance::run_reopen(args, context),
         Command::Report(args) => report::run_report(args, context),
         Command::Lessons(args) => report::run_lessons(args, context),
+        Command::Export(args) => export::run(args, context),
+        Command::Stats(args) => stats::run(args, context),
         Command::Completions(args) => completions::run_completions(args),
         Command::Man(args) => completions::run_man(args),
     }

@@ -273,15 +273,22 @@ impl Incident {
     }
 
     /// Sorts the timeline by event time; entries with equal times keep their recorded order.
+    /// Each time is parsed once, not in every comparison.
     fn sort_timeline(&mut self) {
-        self.timeline.sort_by(|a, b| {
-            let key_a = crate::clock::parse_time(&a.at).map(|t| t.to_utc()).ok();
-            let key_b = crate::clock::parse_time(&b.at).map(|t| t.to_utc()).ok();
+        let mut keyed: Vec<_> = std::mem::take(&mut self.timeline)
+            .into_iter()
+            .map(|entry| {
+                let key = crate::clock::parse_time(&entry.at).map(|t| t.to_utc()).ok();
+                (key, entry)
+            })
+            .collect();
+        keyed.sort_by(|(key_a, a), (key_b, b)| {
             key_a
-                .cmp(&key_b)
+                .cmp(key_b)
                 .then_with(|| a.recorded.cmp(&b.recorded))
                 .then_with(|| a.id.cmp(&b.id))
         });
+        self.timeline = keyed.into_iter().map(|(_, entry)| entry).collect();
     }
 
     /// Returns the indicators with sightings of the same type and value merged, in the order

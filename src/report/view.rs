@@ -41,9 +41,10 @@ pub struct ReportView {
     pub recommendations: Vec<String>,
     pub followups: Vec<FollowupRow>,
     pub lessons: LessonsView,
+    /// Values that contain bidirectional control characters, for the report's warning.
     pub flagged: Vec<String>,
-    /// Entries and indicators left out because they are marked above the requested TLP.
-    pub withheld: usize,
+    /// Descriptions of what a TLP-limited render left out, one per kind of content.
+    pub withheld: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -140,25 +141,34 @@ pub struct LessonsView {
     pub root_cause: Option<String>,
 }
 
-/// Builds the view of `incident`, leaving out entries and indicators marked above `max_tlp`.
+/// Builds the view of `incident`, leaving out what is marked above `max_tlp`.
+///
+/// Timeline entries and indicators without a marking of their own carry the incident's. When
+/// the incident itself is marked above `max_tlp`, its free-text fields (title, summary,
+/// impact, verdict reason, owner, agent, actions, waiver and phase change reasons, lessons)
+/// are replaced by a withheld notice. Then only entries and indicators explicitly marked at or
+/// below `max_tlp` remain, beside the structural data: ID, phase, verdict, severity, type,
+/// ATT&CK mapping, phase times and durations. `withheld` lists what was left out.
 pub fn build(incident: &Incident, config: &Config, max_tlp: Option<Tlp>) -> ReportView {
     let file = &incident.file;
     let default_tlp = Tlp::parse(&config.incident.default_tlp).unwrap_or(Tlp::Amber);
     let incident_tlp = incident.tlp_or(default_tlp);
     let zone = config.timezone();
     let show_time = |text: &str| display_time(text, zone);
-    let allowed = |tlp: Tlp| max_tlp.is_none_or(|max| tlp <= max);
-    let mut withheld = 0;
-    let mut flagged = Vec::new();
+    let allowed = |tlp: Tlp| max_tlp.map_or(true, |max| tlp <= max);
+    // The highest marking of anything the document shows, for a full report's marking.
+    let mut shown_tlp = incident_tlp;
+    let mut withheld = Vec::new();
 
-    let mut timeline = Vec::new();
+    let mut timeline = Vec::with_capacity(incident.timeline.len());
+    let mut withheld_entries = 0;
     for entry in &incident.timeline {
         let tlp = entry.tlp.unwrap_or(incident_tlp);
         if !allowed(tlp) {
-            withheld += 1;
+            withheld_entries += 1;
             continue;
         }
-        flag_bidi(&mut flagged, "timeline entry", &entry.text);
+        shown_tlp = shown_tlp.max(tlp);
         timeline.push(TimelineRow {
             at: show_time(&entry.at),
             kind: entry.kind.as_str().into(),
@@ -169,13 +179,14 @@ pub fn build(incident: &Incident, config: &Config, max_tlp: Option<Tlp>) -> Repo
     }
 
     let mut iocs = Vec::new();
+    let mut withheld_iocs = 0;
     for indicator in incident.iocs() {
         let tlp = indicator.tlp.unwrap_or(incident_tlp);
         if !allowed(tlp) {
-            withheld += 1;
+            withheld_iocs += 1;
             continue;
         }
-        flag_bidi(&mut flagged, "indicator", &indicator.value);
+        shown_tlp = shown_tlp.max(tlp);
         iocs.push(IocRow {
             kind: indicator.kind.as_str().into(),
             defanged: ioc::defang(indicator.kind, &indicator.value),
@@ -187,37 +198,31 @@ pub fn build(incident: &Incident, config: &Config, max_tlp: Option<Tlp>) -> Repo
         });
     }
 
-    let actions = incident
-        .actions()
-        .into_iter()
-        .map(|action| {
-            flag_bidi(&mut flagged, "action target", &action.target);
-            ActionRow {
-                id: action.short_id,
-                phase: action.phase.as_str().into(),
-                kind: action.kind.as_str().into(),
-                target: action.target,
-                status: action.status.as_str().into(),
-                by: action.updated_by,
-                at: show_time(&action.updated),
-                note: action.note,
-            }
-        })
-        .collect();
-
-    for text in [
-        &file.title,
-        file.summary.as_deref().unwrap_or(""),
-        file.impact.as_deref().unwrap_or(""),
-    ] {
-        flag_bidi(&mut flagged, "incident field", text);
+    let limit = max_tlp.map_or_else(String::new, |max| max.to_string());
+    if withheld_entries > 0 {
+        let entries = if withheld_entries == 1 {
+            "entry"
+        } else {
+            "entries"
+        };
+        withheld.push(format!(
+            "{withheld_entries} timeline {entries} marked above {limit}"
+        ));
     }
-
-    ReportView {
+    if withheld_iocs > 0 {
+        let indicators = if withheld_iocs == 1 {
+            "indicator"
+        } else {
+            "indicators"
+        };
+        withheld.push(format!("{withheld_iocs} {indicators} marked above {limit}"));
+    }
+    let restricted = !allowed(incident_tlp);
+    let mut view = ReportView {
         id: file.id.clone(),
         title: file.title.clone(),
         phase: file.phase.as_str().into(),
-        tlp: max_tlp.unwrap_or(incident_tlp).to_string(),
+        tlp: max_tlp.unwrap_or(shown_tlp).to_string(),
         owner: file.owner.clone(),
         verdict: file.verdict.map(|verdict| verdict.as_str().into()),
         verdict_reason: file.verdict_reason.clone(),
@@ -237,7 +242,7 @@ pub fn build(incident: &Incident, config: &Config, max_tlp: Option<Tlp>) -> Repo
         attack: attack_rows(&file.attack),
         timeline,
         iocs,
-        actions,
+        actions: action_rows(incident, &show_time),
         waivers: file
             .waivers
             .iter()
@@ -280,17 +285,162 @@ pub fn build(incident: &Incident, config: &Config, max_tlp: Option<Tlp>) -> Repo
             went_wrong: file.lessons.went_wrong.clone(),
             root_cause: file.lessons.root_cause.clone(),
         },
-        flagged,
+        flagged: Vec::new(),
         withheld,
+    };
+    if restricted {
+        withhold_incident_fields(&mut view, incident_tlp, &limit);
     }
+    view.flagged = flag_bidi(&view);
+    view
 }
 
-fn flag_bidi(flagged: &mut Vec<String>, what: &str, text: &str) {
-    if super::text::has_bidi_control(text) {
-        flagged.push(format!(
-            "a {what} contains bidirectional control characters, a possible masquerade: {}",
-            super::text::make_visible(text)
-        ));
+fn action_rows(incident: &Incident, show_time: &dyn Fn(&str) -> String) -> Vec<ActionRow> {
+    incident
+        .actions()
+        .into_iter()
+        .map(|action| ActionRow {
+            id: action.short_id,
+            phase: action.phase.as_str().into(),
+            kind: action.kind.as_str().into(),
+            target: action.target,
+            status: action.status.as_str().into(),
+            by: action.updated_by,
+            at: show_time(&action.updated),
+            note: action.note,
+        })
+        .collect()
+}
+
+/// Replaces the incident-level free text of a view by a notice, for a render at a TLP below
+/// the incident's own marking.
+fn withhold_incident_fields(view: &mut ReportView, incident_tlp: Tlp, limit: &str) {
+    let notice = format!("withheld: the incident is marked {incident_tlp}, above {limit}");
+    let mut fields = vec!["title"];
+    view.title = notice.clone();
+    for (name, field) in [
+        ("summary", &mut view.summary),
+        ("impact assessment", &mut view.impact),
+        ("verdict reason", &mut view.verdict_reason),
+        ("owner", &mut view.owner),
+        ("agent", &mut view.source.agent),
+        ("alert ID", &mut view.source.alert_id),
+        ("log location", &mut view.source.location),
+        ("what happened", &mut view.lessons.what_happened),
+        ("what went well", &mut view.lessons.went_well),
+        ("what did not go well", &mut view.lessons.went_wrong),
+        ("root cause", &mut view.lessons.root_cause),
+    ] {
+        if field.is_some() {
+            fields.push(name);
+            *field = Some(notice.clone());
+        }
+    }
+    if view.source.rule_description.take().is_some() {
+        fields.push("rule description");
+    }
+    if view.waivers.iter().any(|w| !w.reason.is_empty()) {
+        fields.push("waiver reasons");
+    }
+    for waiver in &mut view.waivers {
+        waiver.reason = notice.clone();
+        waiver.by = String::new();
+    }
+    if view.phases.iter().any(|p| p.reason.is_some()) {
+        fields.push("phase change reasons");
+    }
+    for phase in &mut view.phases {
+        phase.reason = None;
+        phase.by = String::new();
+    }
+    view.withheld.insert(
+        0,
+        format!(
+            "incident fields marked {incident_tlp}: {}",
+            fields.join(", ")
+        ),
+    );
+    for (count, what) in [
+        (view.actions.len(), "actions"),
+        (view.recommendations.len(), "recommendations"),
+        (view.followups.len(), "follow-ups"),
+    ] {
+        if count > 0 {
+            let what = if count == 1 {
+                &what[..what.len() - 1]
+            } else {
+                what
+            };
+            view.withheld.push(format!(
+                "{count} {what} of the incident, marked {incident_tlp}"
+            ));
+        }
+    }
+    view.actions.clear();
+    view.recommendations.clear();
+    view.followups.clear();
+}
+
+/// Lists every value of the view that contains bidirectional control characters, each with
+/// the field it is in and its text with the controls made visible.
+fn flag_bidi(view: &ReportView) -> Vec<String> {
+    let mut flagged = Vec::new();
+    let Ok(value) = serde_json::to_value(view) else {
+        return flagged;
+    };
+    let serde_json::Value::Object(fields) = value else {
+        return flagged;
+    };
+    for (field, value) in &fields {
+        // `defanged` repeats `value`, so flagging it would list each indicator twice.
+        walk_strings(value, &mut |key, text| {
+            if key != "defanged" && super::text::has_bidi_control(text) {
+                let entry = format!(
+                    "{} contains bidirectional control characters, a possible masquerade: {}",
+                    field_label(field),
+                    super::text::make_visible(text)
+                );
+                if !flagged.contains(&entry) {
+                    flagged.push(entry);
+                }
+            }
+        });
+    }
+    flagged
+}
+
+fn walk_strings(value: &serde_json::Value, visit: &mut dyn FnMut(&str, &str)) {
+    fn walk(key: &str, value: &serde_json::Value, visit: &mut dyn FnMut(&str, &str)) {
+        match value {
+            serde_json::Value::String(text) => visit(key, text),
+            serde_json::Value::Array(items) => {
+                for item in items {
+                    walk(key, item, visit);
+                }
+            }
+            serde_json::Value::Object(fields) => {
+                for (name, item) in fields {
+                    walk(name, item, visit);
+                }
+            }
+            _ => {}
+        }
+    }
+    walk("", value, visit);
+}
+
+fn field_label(field: &str) -> String {
+    match field {
+        "timeline" => "a timeline entry".into(),
+        "iocs" => "an indicator".into(),
+        "actions" => "an action".into(),
+        "waivers" => "a waiver".into(),
+        "phases" => "the phase history".into(),
+        "recommendations" => "a recommendation".into(),
+        "followups" => "a follow-up".into(),
+        "lessons" => "the lessons learned".into(),
+        "source" => "the alert source".into(),
+        other => format!("the incident's {}", other.replace('_', " ")),
     }
 }
 

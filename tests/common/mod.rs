@@ -24,7 +24,8 @@ impl Env {
     /// Creates HOME and runs `casefile init` in `HOME/cases`.
     pub fn new() -> Env {
         let env = Env::bare();
-        env.casefile(&["init", "cases"])
+        let repo = env.repo.to_str().expect("the temporary path is UTF-8");
+        env.casefile(&["init", repo])
             .current_dir(env.home.path())
             .assert()
             .success();
@@ -192,4 +193,62 @@ pub fn fixture_path(relative: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
         .join(relative)
+}
+
+impl Env {
+    /// Writes a record file `incidents/<id>/<dir>/<name>.toml` directly, as a merge or a hand
+    /// edit would, without committing it.
+    pub fn write_record(&self, id: &str, dir: &str, name: &str, toml: &str) {
+        let dir = self.incident_dir(id).join(dir);
+        std::fs::create_dir_all(&dir).expect("create the record directory");
+        std::fs::write(dir.join(format!("{name}.toml")), toml).expect("write the record");
+    }
+
+    /// Writes an indicator record directly, so that any value reaches the report unchanged.
+    pub fn write_ioc(&self, id: &str, name: &str, kind: &str, value: &str, tlp: Option<&str>) {
+        let mut record = toml::Table::new();
+        record.insert("type".into(), kind.into());
+        record.insert("value".into(), value.into());
+        for field in ["first_seen", "last_seen", "recorded"] {
+            record.insert(field.into(), self.now.clone().into());
+        }
+        record.insert(
+            "actor".into(),
+            format!("{ANALYST_NAME} <{ANALYST_EMAIL}>").into(),
+        );
+        record.insert("source".into(), "test".into());
+        if let Some(tlp) = tlp {
+            record.insert("tlp".into(), tlp.into());
+        }
+        self.write_record(id, "iocs", name, &toml::to_string(&record).unwrap());
+    }
+
+    /// Renders the report of `id` with extra arguments and returns it.
+    pub fn report(&self, id: &str, extra: &[&str]) -> String {
+        let mut args = vec!["report", id, "-o", "-"];
+        args.extend_from_slice(extra);
+        self.ok(&args)
+    }
+}
+
+impl Env {
+    /// Writes a copy of the bundled Wazuh demo alert with another rule, level and time, and
+    /// returns its path.
+    pub fn alert_file(&self, rule_id: &str, level: u64, timestamp: &str) -> PathBuf {
+        let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/demo/wazuh-alert-100003.json");
+        let mut alert: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(demo).unwrap()).unwrap();
+        alert["rule"]["id"] = rule_id.into();
+        alert["rule"]["level"] = level.into();
+        alert["timestamp"] = timestamp.into();
+        alert["@timestamp"] = timestamp.into();
+        alert["id"] = format!("{rule_id}.{level}").into();
+        alert["_id"] = format!("{rule_id}-{level}").into();
+        let path = self
+            .home
+            .path()
+            .join(format!("alert-{rule_id}-{level}.json"));
+        std::fs::write(&path, serde_json::to_vec(&alert).unwrap()).unwrap();
+        path
+    }
 }
