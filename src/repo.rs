@@ -178,7 +178,9 @@ impl CaseRepo {
         }
         let mut journal = Journal::default();
         for relative in &change.prewritten {
-            journal.files.push((self.root.join(relative), None));
+            let path = self.root.join(relative);
+            journal.known.insert(path.clone());
+            journal.files.push((path, None));
         }
         let result = self.write_files(change, &mut journal).and_then(|()| {
             if commit {
@@ -386,12 +388,13 @@ pub fn write_atomic(path: &Path, content: &[u8]) -> Result<()> {
 #[derive(Default)]
 struct Journal {
     files: Vec<(PathBuf, Option<Vec<u8>>)>,
+    known: std::collections::HashSet<PathBuf>,
     created_dirs: Vec<PathBuf>,
 }
 
 impl Journal {
     fn remember(&mut self, path: &Path) -> Result<()> {
-        if self.files.iter().any(|(known, _)| known == path) {
+        if !self.known.insert(path.to_path_buf()) {
             return Ok(());
         }
         let previous = match fs::read(path) {
