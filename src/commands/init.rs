@@ -17,7 +17,9 @@ use super::Context;
 #[derive(Debug, Args)]
 pub struct InitArgs {
     /// Directory of the case repository; created when missing
-    #[arg(value_name = "DIR")]
+    // A distinct id, because clap would otherwise fill the global `-C DIR` (also `dir`) with
+    // this value and `init cases` would create `cases/cases`.
+    #[arg(value_name = "DIR", id = "repository_dir")]
     pub dir: Option<PathBuf>,
 
     /// Also write .github/workflows/casefile.yml, which checks incidents on pull requests
