@@ -70,6 +70,8 @@ pub enum Command {
     Reopen(commands::advance::ReopenArgs),
     Report(commands::report::ReportArgs),
     Lessons(commands::report::LessonsArgs),
+    Check(commands::check::CheckArgs),
+    Doctor(commands::doctor::DoctorArgs),
     Completions(commands::completions::CompletionsArgs),
     Man(commands::completions::ManArgs),
 }

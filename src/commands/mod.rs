@@ -3,9 +3,11 @@
 
 pub mod action;
 pub mod advance;
+pub mod check;
 pub mod classify;
 pub mod completions;
 pub mod demo;
+pub mod doctor;
 pub mod followup;
 pub mod init;
 pub mod ioc;
@@ -205,6 +207,8 @@ pub fn run(command: Command, context: &mut Context) -> Result<i32> {
         Command::Reopen(args) => advance::run_reopen(args, context),
         Command::Report(args) => report::run_report(args, context),
         Command::Lessons(args) => report::run_lessons(args, context),
+        Command::Check(args) => check::run(args, context),
+        Command::Doctor(args) => doctor::run(args, context),
         Command::Completions(args) => completions::run_completions(args),
         Command::Man(args) => completions::run_man(args),
     }

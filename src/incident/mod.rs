@@ -268,7 +268,7 @@ impl Incident {
     }
 
     /// Sorts the timeline by event time; entries with equal times keep their recorded order.
-    fn sort_timeline(&mut self) {
+    pub(crate) fn sort_timeline(&mut self) {
         self.timeline.sort_by(|a, b| {
             let key_a = crate::clock::parse_time(&a.at).map(|t| t.to_utc()).ok();
             let key_b = crate::clock::parse_time(&b.at).map(|t| t.to_utc()).ok();
