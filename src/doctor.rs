@@ -58,11 +58,18 @@ pub fn diagnose(git: &git2::Repository, root: &Path) -> Vec<Item> {
     let mut items = Vec::new();
     let config = match Config::load(root) {
         Ok(config) => {
-            items.push(Item::new("config", Status::Ok, format!("{CONFIG_FILE} is valid")));
+            items.push(Item::new(
+                "config",
+                Status::Ok,
+                format!("{CONFIG_FILE} is valid"),
+            ));
             Some(config)
         }
         Err(error) => {
-            let hint = error.hint().map(|hint| format!("; {hint}")).unwrap_or_default();
+            let hint = error
+                .hint()
+                .map(|hint| format!("; {hint}"))
+                .unwrap_or_default();
             let cause = std::error::Error::source(&error)
                 .map(|cause| format!(": {cause}"))
                 .unwrap_or_default();
@@ -95,7 +102,11 @@ fn roster(config: &Config) -> Item {
                  entries with name and email to {CONFIG_FILE}"
             ),
         ),
-        count => Item::new("roster", Status::Ok, format!("{count} analyst(s) in the roster")),
+        count => Item::new(
+            "roster",
+            Status::Ok,
+            format!("{count} analyst(s) in the roster"),
+        ),
     }
 }
 
@@ -128,7 +139,10 @@ fn templates(root: &Path, config: &Config) -> Vec<Item> {
     let source = if overrides.is_empty() {
         "built-in templates".to_string()
     } else {
-        format!("built-in templates with overrides of {}", overrides.join(", "))
+        format!(
+            "built-in templates with overrides of {}",
+            overrides.join(", ")
+        )
     };
     vec![Item::new(
         "templates",
@@ -215,7 +229,11 @@ fn attack_version(config: &Config) -> Item {
 
 fn workflow(root: &Path) -> Item {
     if root.join(WORKFLOW_FILE).is_file() {
-        Item::new("workflow", Status::Ok, format!("{WORKFLOW_FILE} is present"))
+        Item::new(
+            "workflow",
+            Status::Ok,
+            format!("{WORKFLOW_FILE} is present"),
+        )
     } else {
         Item::new(
             "workflow",
@@ -242,15 +260,26 @@ fn remote(git: &git2::Repository) -> Item {
              `git remote add origin URL`",
         )
     } else {
-        Item::new("remote", Status::Ok, format!("remote(s): {}", names.join(", ")))
+        Item::new(
+            "remote",
+            Status::Ok,
+            format!("remote(s): {}", names.join(", ")),
+        )
     }
 }
 
 fn identity(git: &git2::Repository) -> Item {
     match crate::repo::analyst_from_git(git) {
-        Ok(analyst) => Item::new("identity", Status::Ok, format!("commits are made as {analyst}")),
+        Ok(analyst) => Item::new(
+            "identity",
+            Status::Ok,
+            format!("commits are made as {analyst}"),
+        ),
         Err(error) => {
-            let hint = error.hint().map(|hint| format!("; {hint}")).unwrap_or_default();
+            let hint = error
+                .hint()
+                .map(|hint| format!("; {hint}"))
+                .unwrap_or_default();
             Item::new("identity", Status::Warning, format!("{error}{hint}"))
         }
     }

@@ -9,7 +9,11 @@ use serde_json::Value;
 /// Returns the only finding with `code`, failing with every finding when there is not one.
 fn only<'a>(findings: &'a [Value], code: &str) -> &'a Value {
     let matching: Vec<&Value> = findings.iter().filter(|f| f["code"] == code).collect();
-    assert_eq!(matching.len(), 1, "expected one {code} finding in {findings:#?}");
+    assert_eq!(
+        matching.len(),
+        1,
+        "expected one {code} finding in {findings:#?}"
+    );
     matching[0]
 }
 
@@ -46,14 +50,21 @@ fn check_passes_demo_repository() {
     assert_eq!(output.status.code(), Some(0));
     assert_eq!(String::from_utf8_lossy(&output.stdout), "");
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("checked 1 incident(s): 0 error(s), 0 warning(s)"), "{stderr}");
+    assert!(
+        stderr.contains("checked 1 incident(s): 0 error(s), 0 warning(s)"),
+        "{stderr}"
+    );
 }
 
 #[test]
 fn check_reports_toml_syntax_error_with_line() {
     let env = Env::new();
     let id = env.open("Broken file");
-    env.replace(&incident_file(&id), "title = \"Broken file\"", "title = \"Broken file");
+    env.replace(
+        &incident_file(&id),
+        "title = \"Broken file\"",
+        "title = \"Broken file",
+    );
     let (code, findings) = env.check_json(&[]);
     assert_eq!(code, 1);
     let finding = only(&findings, "toml-syntax");
@@ -67,7 +78,11 @@ fn check_reports_toml_syntax_error_with_line() {
 fn check_reports_unknown_enum_value_with_line() {
     let env = Env::new();
     let id = env.open("Bad phase");
-    env.replace(&incident_file(&id), "phase = \"detection\"\ntlp", "phase = \"hunting\"\ntlp");
+    env.replace(
+        &incident_file(&id),
+        "phase = \"detection\"\ntlp",
+        "phase = \"hunting\"\ntlp",
+    );
     let (code, findings) = env.check_json(&[]);
     assert_eq!(code, 1);
     let finding = only(&findings, "schema-invalid");
@@ -83,14 +98,21 @@ fn check_reports_missing_required_field() {
     let (code, findings) = env.check_json(&[]);
     assert_eq!(code, 1);
     let finding = only(&findings, "schema-invalid");
-    assert!(message(finding).contains("missing field `title`"), "{finding}");
+    assert!(
+        message(finding).contains("missing field `title`"),
+        "{finding}"
+    );
 }
 
 #[test]
 fn check_reports_id_differing_from_directory() {
     let env = Env::new();
     let id = env.open("Renamed");
-    env.replace(&incident_file(&id), &format!("id = \"{id}\""), "id = \"IR-20260302-ZZZZ\"");
+    env.replace(
+        &incident_file(&id),
+        &format!("id = \"{id}\""),
+        "id = \"IR-20260302-ZZZZ\"",
+    );
     let (code, findings) = env.check_json(&[]);
     assert_eq!(code, 1);
     let finding = only(&findings, "id-mismatch");
@@ -126,13 +148,18 @@ fn check_reports_paths_differing_only_in_case() {
     let id = env.open("Case collision");
     let entries = env.records(&id, "timeline");
     let upper = entries[0].replace(".toml", "").to_uppercase() + ".toml";
-    let upper = upper.replace("INCIDENTS/", "incidents/").replace("/TIMELINE/", "/timeline/");
+    let upper = upper
+        .replace("INCIDENTS/", "incidents/")
+        .replace("/TIMELINE/", "/timeline/");
     env.write(&upper, &env.read(&entries[0]));
     common::git_stdout(&env, &["add", "-A"]);
     let (code, findings) = env.check_json(&[]);
     assert_eq!(code, 1);
     let finding = only(&findings, "path-case-collision");
-    assert!(message(finding).contains("differ only in case"), "{finding}");
+    assert!(
+        message(finding).contains("differ only in case"),
+        "{finding}"
+    );
 }
 
 #[test]
@@ -149,7 +176,10 @@ fn check_reports_windows_reserved_path() {
         .filter(|f| f["code"] == "path-not-portable")
         .collect();
     assert_eq!(problems.len(), 2, "{findings:#?}");
-    assert_eq!(problems[0]["file"], format!("incidents/{id}/evidence/aux.txt"));
+    assert_eq!(
+        problems[0]["file"],
+        format!("incidents/{id}/evidence/aux.txt")
+    );
     assert!(message(problems[0]).contains("reserved device name AUX"));
     assert!(message(problems[1]).contains("reserved character ':'"));
 }
@@ -158,7 +188,11 @@ fn check_reports_windows_reserved_path() {
 fn check_reports_unknown_attack_technique() {
     let env = Env::new();
     let id = env.open("Unknown technique");
-    env.replace(&incident_file(&id), "tlp = \"AMBER\"\n", "tlp = \"AMBER\"\nattack = [\"T1110\", \"T9999\"]\n");
+    env.replace(
+        &incident_file(&id),
+        "tlp = \"AMBER\"\n",
+        "tlp = \"AMBER\"\nattack = [\"T1110\", \"T9999\"]\n",
+    );
     let (code, findings) = env.check_json(&[]);
     assert_eq!(code, 1);
     let finding = only(&findings, "attack-unknown");
@@ -166,12 +200,16 @@ fn check_reports_unknown_attack_technique() {
     assert!(message(finding).contains("T9999"), "{finding}");
 }
 
-/// Needs the full ATT&CK catalog, which knows T1086 as revoked in favour of T1059.001.
+/// Needs the full ATT&CK catalog, which lists T1086 as revoked in favour of T1059.001.
 #[test]
 fn check_reports_revoked_attack_technique() {
     let env = Env::new();
     let id = env.open("Revoked technique");
-    env.replace(&incident_file(&id), "tlp = \"AMBER\"\n", "tlp = \"AMBER\"\nattack = [\"T1086\"]\n");
+    env.replace(
+        &incident_file(&id),
+        "tlp = \"AMBER\"\n",
+        "tlp = \"AMBER\"\nattack = [\"T1086\"]\n",
+    );
     let (code, findings) = env.check_json(&[]);
     assert_eq!(code, 1);
     let finding = only(&findings, "attack-revoked");
@@ -179,12 +217,16 @@ fn check_reports_revoked_attack_technique() {
     assert!(message(finding).contains("T1059.001"), "{finding}");
 }
 
-/// Needs the full ATT&CK catalog, which knows T1064 as deprecated.
+/// Needs the full ATT&CK catalog, which lists T1064 as deprecated.
 #[test]
 fn check_warns_deprecated_attack_technique() {
     let env = Env::new();
     let id = env.open("Deprecated technique");
-    env.replace(&incident_file(&id), "tlp = \"AMBER\"\n", "tlp = \"AMBER\"\nattack = [\"T1064\"]\n");
+    env.replace(
+        &incident_file(&id),
+        "tlp = \"AMBER\"\n",
+        "tlp = \"AMBER\"\nattack = [\"T1064\"]\n",
+    );
     let (code, findings) = env.check_json(&[]);
     assert_eq!(code, 0, "{findings:#?}");
     let finding = only(&findings, "attack-deprecated");
@@ -219,7 +261,10 @@ fn check_reports_ioc_not_in_canonical_form() {
     assert_eq!(code, 1);
     let finding = only(&findings, "ioc-not-canonical");
     assert_eq!(finding["line"], 2);
-    assert!(message(finding).contains(&format!("store it as `{hash}`")), "{finding}");
+    assert!(
+        message(finding).contains(&format!("store it as `{hash}`")),
+        "{finding}"
+    );
 }
 
 #[test]
@@ -228,20 +273,31 @@ fn check_reports_time_without_offset() {
     let id = env.open("Local time");
     env.ok(&["timeline", "add", &id, "Firewall log reviewed"]);
     let file = env.records(&id, "timeline").pop().unwrap();
-    env.replace(&file, "at = \"2026-03-02T09:00:00Z\"", "at = \"2026-03-02 09:00\"");
+    env.replace(
+        &file,
+        "at = \"2026-03-02T09:00:00Z\"",
+        "at = \"2026-03-02 09:00\"",
+    );
     let (code, findings) = env.check_json(&[]);
     assert_eq!(code, 1);
     let finding = only(&findings, "time-invalid");
     assert_eq!(finding["file"], file);
     assert_eq!(finding["line"], 1);
-    assert!(message(finding).contains("`at` is `2026-03-02 09:00`"), "{finding}");
+    assert!(
+        message(finding).contains("`at` is `2026-03-02 09:00`"),
+        "{finding}"
+    );
 }
 
 #[test]
 fn check_reports_owner_missing_past_triage() {
     let env = Env::new();
     let id = investigating(&env);
-    let owner = format!("owner = \"{} <{}>\"\n", common::ANALYST_NAME, common::ANALYST_EMAIL);
+    let owner = format!(
+        "owner = \"{} <{}>\"\n",
+        common::ANALYST_NAME,
+        common::ANALYST_EMAIL
+    );
     env.replace(&incident_file(&id), &owner, "");
     let (code, findings) = env.check_json(&[]);
     assert_eq!(code, 1);
@@ -281,7 +337,11 @@ fn check_reports_skipped_phase() {
 fn check_reports_phase_differing_from_history() {
     let env = Env::new();
     let id = env.open("Phase edited");
-    env.replace(&incident_file(&id), "phase = \"detection\"\ntlp", "phase = \"triage\"\ntlp");
+    env.replace(
+        &incident_file(&id),
+        "phase = \"detection\"\ntlp",
+        "phase = \"triage\"\ntlp",
+    );
     let (code, findings) = env.check_json(&[]);
     assert_eq!(code, 1);
     let finding = only(&findings, "phase-mismatch");
@@ -311,7 +371,11 @@ fn check_reports_waiver_of_unwaivable_gate() {
 fn check_reports_classification_data_missing_when_closed() {
     let env = Env::demo();
     let id = env.only_incident();
-    env.replace(&incident_file(&id), "attack = [\"T1110.001\", \"T1021.004\"]\n", "");
+    env.replace(
+        &incident_file(&id),
+        "attack = [\"T1110.001\", \"T1021.004\"]\n",
+        "",
+    );
     let (code, findings) = env.check_json(&[]);
     assert_eq!(code, 1);
     let finding = only(&findings, "attack-missing");
@@ -353,7 +417,11 @@ fn check_warns_stale_report_before_closing() {
 fn check_fails_stale_report_of_closed_incident() {
     let env = Env::demo();
     let id = env.only_incident();
-    env.replace(&incident_file(&id), "priority = \"P2\"", "priority = \"P1\"");
+    env.replace(
+        &incident_file(&id),
+        "priority = \"P2\"",
+        "priority = \"P1\"",
+    );
     let (code, findings) = env.check_json(&[]);
     assert_eq!(code, 1);
     let finding = only(&findings, "report-stale");
@@ -406,7 +474,12 @@ fn mark_base(env: &Env) {
 fn check_base_reports_edited_past_entry() {
     let env = Env::new();
     let id = env.open("Edited entry");
-    env.ok(&["timeline", "add", &id, "Blocked 203.0.113.9 at the firewall"]);
+    env.ok(&[
+        "timeline",
+        "add",
+        &id,
+        "Blocked 203.0.113.9 at the firewall",
+    ]);
     mark_base(&env);
     let file = env.records(&id, "timeline").pop().unwrap();
     env.replace(&file, "Blocked 203.0.113.9", "Blocked 203.0.113.10");
@@ -415,7 +488,10 @@ fn check_base_reports_edited_past_entry() {
     assert_eq!(code, 1);
     let finding = only(&findings, "record-edited");
     assert_eq!(finding["file"], file);
-    assert!(message(finding).contains("existed at base and was edited"), "{finding}");
+    assert!(
+        message(finding).contains("existed at base and was edited"),
+        "{finding}"
+    );
     let (code, _) = env.check_json(&[]);
     assert_eq!(code, 0, "without --base the edit is not visible");
 }
@@ -441,7 +517,11 @@ fn check_base_reports_closed_incident_changed_without_reopen() {
     let env = Env::demo();
     let id = env.only_incident();
     mark_base(&env);
-    env.replace(&incident_file(&id), "priority = \"P2\"", "priority = \"P1\"");
+    env.replace(
+        &incident_file(&id),
+        "priority = \"P2\"",
+        "priority = \"P1\"",
+    );
     env.commit_all("Raise the priority");
     let (code, findings) = env.check_json(&["--base", "base"]);
     assert_eq!(code, 1, "{findings:#?}");
@@ -485,8 +565,22 @@ fn check_base_warns_backdated_entry() {
     let id = env.open("Back-dated entry");
     mark_base(&env);
     env.at("2026-03-10T09:00:00Z");
-    env.ok(&["timeline", "add", &id, "Login seen in the VPN log", "--at", "2026-03-01T09:00:00Z"]);
-    env.ok(&["timeline", "add", &id, "Proxy log reviewed", "--at", "2026-03-09T12:00:00Z"]);
+    env.ok(&[
+        "timeline",
+        "add",
+        &id,
+        "Login seen in the VPN log",
+        "--at",
+        "2026-03-01T09:00:00Z",
+    ]);
+    env.ok(&[
+        "timeline",
+        "add",
+        &id,
+        "Proxy log reviewed",
+        "--at",
+        "2026-03-09T12:00:00Z",
+    ]);
     let (code, findings) = env.check_json(&["--base", "base"]);
     assert_eq!(code, 0, "a back-dated entry is a warning: {findings:#?}");
     let finding = only(&findings, "entry-backdated");
@@ -502,7 +596,10 @@ fn check_base_warns_backdated_entry() {
 fn check_base_rejects_unknown_revision() {
     let env = Env::new();
     let stderr = env.fails(&["check", "--base", "no-such-branch"]);
-    assert!(stderr.contains("--base `no-such-branch` is not a commit"), "{stderr}");
+    assert!(
+        stderr.contains("--base `no-such-branch` is not a commit"),
+        "{stderr}"
+    );
 }
 
 // --- output formats ---
@@ -510,7 +607,11 @@ fn check_base_rejects_unknown_revision() {
 /// Sets `phase` to triage while the history ends in detection: one `phase-mismatch` error.
 fn mismatched_phase(env: &Env) -> String {
     let id = env.open("Phase edited");
-    env.replace(&incident_file(&id), "phase = \"detection\"\ntlp", "phase = \"triage\"\ntlp");
+    env.replace(
+        &incident_file(&id),
+        "phase = \"detection\"\ntlp",
+        "phase = \"triage\"\ntlp",
+    );
     id
 }
 
@@ -544,7 +645,9 @@ fn check_github_format_writes_workflow_commands() {
     assert_eq!(lines.len(), 2, "{stdout}");
     assert_eq!(
         lines[0],
-        format!("::error file=incidents/{id}/incident.toml,line=5,title=phase-mismatch::{MISMATCH}")
+        format!(
+            "::error file=incidents/{id}/incident.toml,line=5,title=phase-mismatch::{MISMATCH}"
+        )
     );
     assert!(
         lines[1].starts_with(&format!(

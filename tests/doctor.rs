@@ -9,7 +9,10 @@ use serde_json::Value;
 fn doctor(env: &Env) -> (i32, Vec<Value>) {
     let output = env.run(&["--json", "doctor"]);
     let items: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!("doctor output is not JSON ({e}): {}", String::from_utf8_lossy(&output.stdout))
+        panic!(
+            "doctor output is not JSON ({e}): {}",
+            String::from_utf8_lossy(&output.stdout)
+        )
     });
     (output.status.code().unwrap_or(-1), items)
 }
@@ -48,10 +51,23 @@ fn doctor_passes_prepared_repository() {
     let config = env.read("casefile.toml");
     env.write(
         "casefile.toml",
-        &format!("{config}\n[[analysts]]\nname = \"Alice Analyst\"\nemail = \"alice@example.org\"\n"),
+        &format!(
+            "{config}\n[[analysts]]\nname = \"Alice Analyst\"\nemail = \"alice@example.org\"\n"
+        ),
     );
-    env.write("playbooks/brute-force.toml", "[containment]\nrequired = [\"block-ip\"]\n");
-    common::git_stdout(&env, &["remote", "add", "origin", "https://git.example.org/soc/cases.git"]);
+    env.write(
+        "playbooks/brute-force.toml",
+        "[containment]\nrequired = [\"block-ip\"]\n",
+    );
+    common::git_stdout(
+        &env,
+        &[
+            "remote",
+            "add",
+            "origin",
+            "https://git.example.org/soc/cases.git",
+        ],
+    );
     let (code, items) = doctor(&env);
     assert_eq!(code, 0, "{items:#?}");
     for item in &items {
@@ -62,7 +78,10 @@ fn doctor_passes_prepared_repository() {
 #[test]
 fn doctor_fails_on_broken_playbook() {
     let env = Env::new();
-    env.write("playbooks/malware.toml", "[containment]\nrequired = [\"nuke-from-orbit\"]\n");
+    env.write(
+        "playbooks/malware.toml",
+        "[containment]\nrequired = [\"nuke-from-orbit\"]\n",
+    );
     let (code, items) = doctor(&env);
     assert_eq!(code, 1);
     let playbooks = item(&items, "playbooks");
@@ -83,7 +102,10 @@ fn doctor_fails_on_attack_version_mismatch() {
     assert_eq!(code, 1);
     let attack = item(&items, "attack");
     assert_eq!(attack["status"], "error");
-    assert!(attack["message"].as_str().unwrap().contains("pins ATT&CK 9.0"));
+    assert!(attack["message"]
+        .as_str()
+        .unwrap()
+        .contains("pins ATT&CK 9.0"));
 }
 
 #[test]
@@ -103,7 +125,10 @@ fn doctor_prints_checklist() {
     let stdout = env.ok(&["doctor"]);
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), 8, "{stdout}");
-    assert!(lines[0].starts_with("ok       config     casefile.toml is valid"), "{stdout}");
+    assert!(
+        lines[0].starts_with("ok       config     casefile.toml is valid"),
+        "{stdout}"
+    );
     assert!(lines[1].starts_with("warning  roster "), "{stdout}");
 }
 
@@ -115,7 +140,10 @@ fn init_github_writes_workflow_and_codeowners() {
         .assert()
         .success();
     let workflow = env.read(".github/workflows/casefile.yml");
-    assert!(workflow.contains("permissions:\n  contents: read"), "{workflow}");
+    assert!(
+        workflow.contains("permissions:\n  contents: read"),
+        "{workflow}"
+    );
     assert!(workflow.contains("casefile check --base \"origin/$BASE_REF\" --format github"));
     assert!(workflow.contains("casefile report --all --since \"origin/$BASE_REF\" --out rendered"));
     for line in workflow.lines().filter(|line| line.contains("uses:")) {
@@ -124,7 +152,13 @@ fn init_github_writes_workflow_and_codeowners() {
         assert_eq!(sha.len(), 40, "action not pinned to a commit SHA: {line}");
     }
     let codeowners = env.read(".github/CODEOWNERS.example");
-    assert!(codeowners.contains("/incidents/*/incident.toml"), "{codeowners}");
+    assert!(
+        codeowners.contains("/incidents/*/incident.toml"),
+        "{codeowners}"
+    );
     let tracked = common::git_stdout(&env, &["ls-files", ".github"]);
-    assert_eq!(tracked, ".github/CODEOWNERS.example\n.github/workflows/casefile.yml");
+    assert_eq!(
+        tracked,
+        ".github/CODEOWNERS.example\n.github/workflows/casefile.yml"
+    );
 }

@@ -8,7 +8,9 @@ use common::{git_stdout, Env};
 
 /// Runs `git merge --no-edit BRANCH` and returns its output, whatever the exit code.
 fn merge(env: &Env, branch: &str) -> std::process::Output {
-    env.git(&["merge", "--no-edit", branch]).output().expect("run git merge")
+    env.git(&["merge", "--no-edit", branch])
+        .output()
+        .expect("run git merge")
 }
 
 fn text(output: &std::process::Output) -> String {
@@ -21,10 +23,31 @@ fn text(output: &std::process::Output) -> String {
 
 /// Adds two timeline entries, one indicator and one action on the current branch.
 fn append_records(env: &Env, id: &str, who: &str, ip: &str) {
-    env.ok(&["timeline", "add", id, &format!("{who}: reviewed the SSH log")]);
-    env.ok(&["timeline", "add", id, &format!("{who}: found logins from {ip}"), "--kind", "finding"]);
+    env.ok(&[
+        "timeline",
+        "add",
+        id,
+        &format!("{who}: reviewed the SSH log"),
+    ]);
+    env.ok(&[
+        "timeline",
+        "add",
+        id,
+        &format!("{who}: found logins from {ip}"),
+        "--kind",
+        "finding",
+    ]);
     env.ok(&["ioc", "add", id, ip, "--type", "ipv4"]);
-    env.ok(&["ioc", "add", id, "203.0.113.250", "--type", "ipv4", "--source", who]);
+    env.ok(&[
+        "ioc",
+        "add",
+        id,
+        "203.0.113.250",
+        "--type",
+        "ipv4",
+        "--source",
+        who,
+    ]);
     env.ok(&["action", "add", id, "block-ip", ip, "--note", who]);
 }
 
@@ -45,13 +68,20 @@ fn merge_keeps_records_appended_on_two_branches() {
     env.at("2026-03-02T10:00:00Z");
     append_records(&env, &id, "bob", "198.51.100.2");
     let bob_incident = env.open("Phishing mail to finance");
-    assert_ne!(alice_incident, bob_incident, "IDs opened on two branches collide");
+    assert_ne!(
+        alice_incident, bob_incident,
+        "IDs opened on two branches collide"
+    );
 
     git_stdout(&env, &["checkout", "-q", "main"]);
     let first = merge(&env, "alice");
     assert!(first.status.success(), "{}", text(&first));
     let second = merge(&env, "bob");
-    assert!(second.status.success(), "merge of bob conflicts:\n{}", text(&second));
+    assert!(
+        second.status.success(),
+        "merge of bob conflicts:\n{}",
+        text(&second)
+    );
 
     assert_eq!(env.records(&id, "timeline").len(), timeline_before + 4);
     assert_eq!(env.records(&id, "iocs").len(), 4);
@@ -63,7 +93,10 @@ fn merge_keeps_records_appended_on_two_branches() {
         "bob: reviewed the SSH log",
         "bob: found logins from 198.51.100.2",
     ] {
-        assert!(timeline.contains(line), "timeline lacks {line:?}:\n{timeline}");
+        assert!(
+            timeline.contains(line),
+            "timeline lacks {line:?}:\n{timeline}"
+        );
     }
     let values: Vec<String> = env
         .records(&id, "iocs")
@@ -72,12 +105,24 @@ fn merge_keeps_records_appended_on_two_branches() {
         .collect();
     for value in ["198.51.100.1", "198.51.100.2", "203.0.113.250"] {
         let quoted = format!("\"{value}\"");
-        assert!(values.contains(&quoted), "indicators lack {value}: {values:?}");
+        assert!(
+            values.contains(&quoted),
+            "indicators lack {value}: {values:?}"
+        );
     }
     let actions = env.ok(&["--json", "action", "list", &id]);
-    assert!(actions.contains("198.51.100.1") && actions.contains("198.51.100.2"), "{actions}");
-    assert!(env.incident_dir(&alice_incident).join("incident.toml").is_file());
-    assert!(env.incident_dir(&bob_incident).join("incident.toml").is_file());
+    assert!(
+        actions.contains("198.51.100.1") && actions.contains("198.51.100.2"),
+        "{actions}"
+    );
+    assert!(env
+        .incident_dir(&alice_incident)
+        .join("incident.toml")
+        .is_file());
+    assert!(env
+        .incident_dir(&bob_incident)
+        .join("incident.toml")
+        .is_file());
     let (code, findings) = env.check_json(&[]);
     assert_eq!(code, 0, "{findings:#?}");
     assert!(findings.is_empty(), "{findings:#?}");
@@ -110,7 +155,10 @@ fn assert_conflict(prepare: &[&[&str]], alice: &[&str], bob: &[&str]) {
     let first = merge(&env, "alice");
     assert!(first.status.success(), "{}", text(&first));
     let second = merge(&env, "bob");
-    assert!(!second.status.success(), "{alice:?} and {bob:?} merged without conflict");
+    assert!(
+        !second.status.success(),
+        "{alice:?} and {bob:?} merged without conflict"
+    );
     let output = text(&second);
     let file = format!("incidents/{id}/incident.toml");
     assert!(
@@ -134,8 +182,20 @@ fn merge_conflicts_on_owner() {
 fn merge_conflicts_on_verdict() {
     assert_conflict(
         &[],
-        &["verdict", "{id}", "true-positive", "--reason", "Logins succeeded"],
-        &["verdict", "{id}", "false-positive", "--reason", "Scanner of the red team"],
+        &[
+            "verdict",
+            "{id}",
+            "true-positive",
+            "--reason",
+            "Logins succeeded",
+        ],
+        &[
+            "verdict",
+            "{id}",
+            "false-positive",
+            "--reason",
+            "Scanner of the red team",
+        ],
     );
 }
 
@@ -178,11 +238,21 @@ fn commands_work_on_crlf_checkout() {
 
     env.ok(&["advance", &id]);
     env.ok(&["take", &id]);
-    env.ok(&["timeline", "add", &id, "Reviewed the SSH log", "--kind", "finding"]);
+    env.ok(&[
+        "timeline",
+        "add",
+        &id,
+        "Reviewed the SSH log",
+        "--kind",
+        "finding",
+    ]);
     env.ok(&["advance", &id]);
 
     let text = env.read(&file);
-    assert!(text.contains("owner = \"Alice Analyst <alice@example.org>\"\r\n"), "{text}");
+    assert!(
+        text.contains("owner = \"Alice Analyst <alice@example.org>\"\r\n"),
+        "{text}"
+    );
     assert_eq!(
         text.matches('\n').count(),
         text.matches("\r\n").count(),

@@ -1,7 +1,9 @@
 //! Checks of rendered documents: the repository's templates render every incident, and a
 //! `report.md` or `lessons.md` still matches the data it was rendered from.
 
+use std::collections::HashSet;
 use std::path::Path;
+use std::sync::Mutex;
 
 use crate::config::Config;
 use crate::error::Error;
@@ -22,8 +24,58 @@ pub fn template_finding(error: &Error) -> Finding {
     Finding::error("template-invalid", file, error.to_string())
 }
 
+/// The data shapes whose documents have been rendered already, shared by the threads of one
+/// check.
+#[derive(Default)]
+pub struct RenderedShapes(Mutex<HashSet<u64>>);
+
+/// Returns a key for which parts of the incident are present: the phase, the verdict, each
+/// optional field and whether each kind of record is empty.
+///
+/// Templates fail on missing values and empty lists far more often than on particular text,
+/// so rendering one incident per shape finds those failures without rendering thousands of
+/// documents. NOTE: a template that fails only for particular values (a filter applied to
+/// free text, say) is found only when the first incident of that shape has such a value.
+fn shape(incident: &Incident) -> u64 {
+    let file = &incident.file;
+    let present = [
+        file.detected_at.is_some(),
+        file.owner.is_some(),
+        file.verdict.is_some(),
+        file.verdict_reason.is_some(),
+        file.incident_type.is_some(),
+        file.severity.is_some(),
+        file.priority.is_some(),
+        file.impact.is_some(),
+        file.summary.is_some(),
+        file.tlp.is_some(),
+        file.source.alert.is_some(),
+        file.source.reported_by.is_some(),
+        file.lessons.what_happened.is_some(),
+        file.lessons.went_well.is_some(),
+        file.lessons.went_wrong.is_some(),
+        file.lessons.root_cause.is_some(),
+        !file.attack.is_empty(),
+        !file.waivers.is_empty(),
+        !incident.timeline.is_empty(),
+        !incident.ioc_records.is_empty(),
+        !incident.action_records.is_empty(),
+        !incident.followups.is_empty(),
+        !incident.recommendations.is_empty(),
+        !incident.evidence.is_empty(),
+    ];
+    let mut key = present
+        .iter()
+        .enumerate()
+        .fold(0u64, |key, (bit, set)| key | (u64::from(*set) << bit));
+    key |= (incident.phase() as u64) << 32;
+    key |= (file.verdict.map_or(0, |verdict| verdict as u64 + 1)) << 40;
+    key
+}
+
 /// Renders the incident's report and lessons-learned document with the repository's
-/// templates, and compares the documents present with their current digest.
+/// templates, once per data shape (see [`shape`]), and compares the documents present with
+/// their current digest.
 ///
 /// A missing document is an error once the incident has passed the gate that requires it. A
 /// stale one is a warning until the incident is closed, and an error after: the documents show
@@ -34,21 +86,45 @@ pub fn check_documents(
     present: &[&str],
     config: &Config,
     renderer: &Renderer,
+    rendered: &RenderedShapes,
     findings: &mut Vec<Finding>,
 ) {
     let site = IncidentSite::new(incident);
-    for document in [Document::Report, Document::Lessons] {
+    let new_shape = rendered
+        .0
+        .lock()
+        .map(|mut shapes| shapes.insert(shape(incident)))
+        .unwrap_or(true);
+    let to_render: &[Document] = if new_shape {
+        &[Document::Report, Document::Lessons]
+    } else {
+        &[]
+    };
+    for &document in to_render {
         if let Err(error) = renderer.render_markdown(document, incident, config, None, None) {
             findings.push(site.error(
                 "template-render",
                 None,
-                format!("the {} template fails for this incident: {error}", document.template()),
+                format!(
+                    "the {} template fails for this incident: {error}",
+                    document.template()
+                ),
             ));
         }
     }
     let documents = [
-        (Document::Report, REPORT_FILE, Phase::Reporting, "casefile report"),
-        (Document::Lessons, LESSONS_FILE, Phase::LessonsLearned, "casefile lessons"),
+        (
+            Document::Report,
+            REPORT_FILE,
+            Phase::Reporting,
+            "casefile report",
+        ),
+        (
+            Document::Lessons,
+            LESSONS_FILE,
+            Phase::LessonsLearned,
+            "casefile lessons",
+        ),
     ];
     for (document, file_name, gate, command) in documents {
         let file = super::incident_path(site.name, file_name);

@@ -73,9 +73,7 @@ pub fn check_fields(incident: &Incident, config: &Config, findings: &mut Vec<Fin
             findings.push(site.error(
                 "type-invalid",
                 site.key("type"),
-                format!(
-                    "incident type `{kind}` is not a lower-case slug such as `brute-force`"
-                ),
+                format!("incident type `{kind}` is not a lower-case slug such as `brute-force`"),
             ));
         }
     }
@@ -108,7 +106,11 @@ fn check_id(site: &IncidentSite, findings: &mut Vec<Finding>) {
 fn check_times(incident: &Incident, site: &IncidentSite, findings: &mut Vec<Finding>) {
     let file = &incident.file;
     let mut single = vec![("created", file.created.as_str())];
-    single.extend(file.detected_at.as_deref().map(|time| ("detected_at", time)));
+    single.extend(
+        file.detected_at
+            .as_deref()
+            .map(|time| ("detected_at", time)),
+    );
     single.extend(
         file.acknowledged_at
             .as_deref()

@@ -83,11 +83,25 @@ pub fn check_history(git: &Repository, base: &str, config: &Config) -> Result<Ve
         }
     }
     for (name, changes) in &by_incident {
-        findings.extend(check_incident_file(git, &start_tree, &head_tree, name, changes, base)?);
+        findings.extend(check_incident_file(
+            git,
+            &start_tree,
+            &head_tree,
+            name,
+            changes,
+            base,
+        )?);
     }
     if !added_entries.is_empty() {
         let tolerance = config.check.backdate_tolerance_hours;
-        findings.extend(backdated(git, &head, start.id(), &head_tree, &added_entries, tolerance)?);
+        findings.extend(backdated(
+            git,
+            &head,
+            start.id(),
+            &head_tree,
+            &added_entries,
+            tolerance,
+        )?);
     }
     Ok(findings)
 }
@@ -284,7 +298,8 @@ fn adding_commits(
     let mut walk = git.revwalk().map_err(Error::git("walk the history"))?;
     walk.set_sorting(Sort::TOPOLOGICAL)
         .map_err(Error::git("walk the history"))?;
-    walk.push(head.id()).map_err(Error::git("walk the history"))?;
+    walk.push(head.id())
+        .map_err(Error::git("walk the history"))?;
     walk.hide(start).map_err(Error::git("walk the history"))?;
     let mut times = HashMap::new();
     for oid in walk {

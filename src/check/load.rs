@@ -148,7 +148,9 @@ impl RecordReader<'_> {
                         Finding::warning(
                             "stray-file",
                             shown,
-                            format!("{kind}/ holds only `.toml` records, so casefile ignores this file"),
+                            format!(
+                                "{kind}/ holds only `.toml` records, so casefile ignores this file"
+                            ),
                         )
                         .in_incident(self.name),
                     );
@@ -194,8 +196,12 @@ fn read_toml<T: DeserializeOwned>(
     incident: &str,
 ) -> std::result::Result<(T, String), Finding> {
     let text = fs::read_to_string(path).map_err(|error| {
-        Finding::error("file-unreadable", shown, format!("cannot read the file: {error}"))
-            .in_incident(incident)
+        Finding::error(
+            "file-unreadable",
+            shown,
+            format!("cannot read the file: {error}"),
+        )
+        .in_incident(incident)
     })?;
     match toml::from_str::<T>(&text) {
         Ok(value) => Ok((value, text)),
@@ -221,17 +227,22 @@ pub fn toml_error_line(text: &str, error: &toml::de::Error) -> Option<usize> {
 /// Returns the 1-based line of a byte offset.
 pub fn offset_line(text: &str, offset: usize) -> usize {
     let end = offset.min(text.len());
-    text.as_bytes()[..end].iter().filter(|b| **b == b'\n').count() + 1
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
 }
 
 /// Returns the 1-based line on which `key = ...` is first set.
 pub fn key_line(text: &str, key: &str) -> Option<usize> {
-    text.lines().position(|line| {
-        line.trim_start()
-            .strip_prefix(key)
-            .is_some_and(|rest| rest.trim_start().starts_with('='))
-    })
-    .map(|index| index + 1)
+    text.lines()
+        .position(|line| {
+            line.trim_start()
+                .strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        })
+        .map(|index| index + 1)
 }
 
 /// Returns the 1-based line of the header of the `n`th (0-based) `[[name]]` table.
@@ -259,4 +270,11 @@ macro_rules! has_id {
     };
 }
 
-has_id!(TimelineEntry, IocRecord, ActionRecord, Followup, Recommendation, EvidenceRecord);
+has_id!(
+    TimelineEntry,
+    IocRecord,
+    ActionRecord,
+    Followup,
+    Recommendation,
+    EvidenceRecord
+);

@@ -141,6 +141,7 @@ pub fn check_repository(
     };
 
     let names = load::incident_dir_names(root, &mut findings)?;
+    let rendered = documents::RenderedShapes::default();
     let checked: Vec<load::Checked> = names
         .par_iter()
         .map(|name| {
@@ -154,6 +155,7 @@ pub fn check_repository(
                         &checked.documents,
                         &config,
                         renderer,
+                        &rendered,
                         &mut checked.findings,
                     );
                 }
@@ -227,7 +229,11 @@ fn duplicate_ids(checked: &[load::Checked]) -> Vec<Finding> {
     for (id, dirs) in by_id.into_iter().filter(|(_, dirs)| dirs.len() > 1) {
         for dir in &dirs {
             let others: Vec<&str> = dirs.iter().filter(|d| *d != dir).copied().collect();
-            let file = format!("{}/{}", dir.replace('\\', "/"), crate::incident::INCIDENT_FILE);
+            let file = format!(
+                "{}/{}",
+                dir.replace('\\', "/"),
+                crate::incident::INCIDENT_FILE
+            );
             findings.push(
                 Finding::error(
                     "duplicate-incident-id",

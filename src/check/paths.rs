@@ -1,7 +1,7 @@
 //! Checks that every path git tracks under `incidents/` can be checked out on Windows and
 //! macOS: no reserved characters or device names, and no two paths that differ only in case.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::error::{Error, Result};
 use crate::incident::INCIDENTS_DIR;
@@ -23,6 +23,7 @@ pub fn check_tracked_paths(git: &git2::Repository) -> Result<Vec<Finding>> {
     let prefix = format!("{INCIDENTS_DIR}/");
     let mut findings = Vec::new();
     let mut by_folded: HashMap<String, String> = HashMap::new();
+    let mut seen: HashSet<String> = HashSet::new();
     for entry in index.iter() {
         let path = String::from_utf8_lossy(&entry.path).into_owned();
         if !path.starts_with(&prefix) {
@@ -34,7 +35,9 @@ pub fn check_tracked_paths(git: &git2::Repository) -> Result<Vec<Finding>> {
                     Finding::error(
                         "path-not-portable",
                         path.as_str(),
-                        format!("`{component}` {problem}, so the path cannot be checked out on Windows"),
+                        format!(
+                            "`{component}` {problem}, so the path cannot be checked out on Windows"
+                        ),
                     ),
                     &path,
                 ));
@@ -45,6 +48,11 @@ pub fn check_tracked_paths(git: &git2::Repository) -> Result<Vec<Finding>> {
         for component in path.split('/') {
             end += component.len();
             let partial = &path[..end];
+            end += 1;
+            // A directory is compared once, not once for every file inside it.
+            if !seen.insert(partial.to_string()) {
+                continue;
+            }
             let folded = partial.to_lowercase();
             match by_folded.get(&folded) {
                 Some(existing) if existing != partial => {
@@ -65,7 +73,6 @@ pub fn check_tracked_paths(git: &git2::Repository) -> Result<Vec<Finding>> {
                     by_folded.insert(folded, partial.to_string());
                 }
             }
-            end += 1;
         }
     }
     Ok(findings)
@@ -94,7 +101,10 @@ pub fn component_problem(component: &str) -> Option<String> {
         .iter()
         .any(|name| name.eq_ignore_ascii_case(stem))
     {
-        return Some(format!("is the reserved device name {}", stem.to_uppercase()));
+        return Some(format!(
+            "is the reserved device name {}",
+            stem.to_uppercase()
+        ));
     }
     None
 }

@@ -52,10 +52,7 @@ fn check_history(incident: &Incident, site: &IncidentSite, findings: &mut Vec<Fi
         findings.push(site.error(
             "phase-history-start",
             entry_line(0),
-            format!(
-                "the phase history starts in {}, not detection",
-                first.phase
-            ),
+            format!("the phase history starts in {}, not detection", first.phase),
         ));
     }
     let short = short_path(incident);
@@ -161,7 +158,12 @@ fn check_passed_gates(incident: &Incident, site: &IncidentSite, findings: &mut V
 
     if passed(incident, Phase::Detection) {
         if file.title.trim().is_empty() {
-            unmet(Phase::Detection, "title-missing", "title", "it has no title");
+            unmet(
+                Phase::Detection,
+                "title-missing",
+                "title",
+                "it has no title",
+            );
         }
         if blank(&file.detected_at) {
             unmet(
@@ -184,7 +186,11 @@ fn check_passed_gates(incident: &Incident, site: &IncidentSite, findings: &mut V
         unmet(Phase::Triage, "owner-missing", "owner", "no owner is set");
     }
     if passed(incident, Phase::Investigation) {
-        if !incident.timeline.iter().any(|entry| entry.kind.is_analyst()) {
+        if !incident
+            .timeline
+            .iter()
+            .any(|entry| entry.kind.is_analyst())
+        {
             unmet(
                 Phase::Investigation,
                 "analyst-entry-missing",
@@ -207,7 +213,12 @@ fn check_passed_gates(incident: &Incident, site: &IncidentSite, findings: &mut V
     }
     if passed(incident, Phase::Determination) {
         if file.verdict.is_none() {
-            unmet(Phase::Determination, "verdict-missing", "verdict", "no verdict is set");
+            unmet(
+                Phase::Determination,
+                "verdict-missing",
+                "verdict",
+                "no verdict is set",
+            );
         } else if blank(&file.verdict_reason) {
             unmet(
                 Phase::Determination,
@@ -219,10 +230,20 @@ fn check_passed_gates(incident: &Incident, site: &IncidentSite, findings: &mut V
     }
     if passed(incident, Phase::Classification) {
         if blank(&file.incident_type) {
-            unmet(Phase::Classification, "type-missing", "type", "no incident type is set");
+            unmet(
+                Phase::Classification,
+                "type-missing",
+                "type",
+                "no incident type is set",
+            );
         }
         if file.severity.is_none() {
-            unmet(Phase::Classification, "severity-missing", "severity", "no severity is set");
+            unmet(
+                Phase::Classification,
+                "severity-missing",
+                "severity",
+                "no severity is set",
+            );
         }
         let valid = file
             .attack
@@ -256,7 +277,12 @@ fn check_passed_gates(incident: &Incident, site: &IncidentSite, findings: &mut V
         }
     }
     if passed(incident, Phase::Reporting) && blank(&file.summary) {
-        unmet(Phase::Reporting, "summary-missing", "summary", "no summary is written");
+        unmet(
+            Phase::Reporting,
+            "summary-missing",
+            "summary",
+            "no summary is written",
+        );
     }
     if passed(incident, Phase::LessonsLearned) && incident.recommendations.is_empty() {
         unmet(
@@ -267,7 +293,11 @@ fn check_passed_gates(incident: &Incident, site: &IncidentSite, findings: &mut V
         );
     }
     if passed(incident, Phase::Improvement) {
-        for followup in incident.followups.iter().filter(|f| f.owner.trim().is_empty()) {
+        for followup in incident
+            .followups
+            .iter()
+            .filter(|f| f.owner.trim().is_empty())
+        {
             unmet(
                 Phase::Improvement,
                 "followup-owner-missing",
@@ -279,7 +309,11 @@ fn check_passed_gates(incident: &Incident, site: &IncidentSite, findings: &mut V
 }
 
 fn response_done(incident: &Incident, gate: Phase) -> bool {
-    let waived = incident.file.waivers.iter().any(|waiver| waiver.gate == gate);
+    let waived = incident
+        .file
+        .waivers
+        .iter()
+        .any(|waiver| waiver.gate == gate);
     waived
         || incident
             .actions()

@@ -65,11 +65,7 @@ fn check_times(site: &RecordSite, times: &[(&str, &str)], findings: &mut Vec<Fin
     }
 }
 
-pub fn check_timeline(
-    entry: &TimelineEntry,
-    site: &RecordSite,
-    findings: &mut Vec<Finding>,
-) {
+pub fn check_timeline(entry: &TimelineEntry, site: &RecordSite, findings: &mut Vec<Finding>) {
     check_times(
         site,
         &[("at", &entry.at), ("recorded", &entry.recorded)],
@@ -86,11 +82,7 @@ pub fn check_timeline(
 
 /// Checks an indicator by parsing its value again with its stored type: the stored value must
 /// be valid and already in the canonical form that `ioc add` writes.
-pub fn check_ioc(
-    record: &IocRecord,
-    site: &RecordSite,
-    findings: &mut Vec<Finding>,
-) {
+pub fn check_ioc(record: &IocRecord, site: &RecordSite, findings: &mut Vec<Finding>) {
     check_times(
         site,
         &[
@@ -130,11 +122,7 @@ pub fn check_ioc(
     }
 }
 
-pub fn check_action(
-    record: &ActionRecord,
-    site: &RecordSite,
-    findings: &mut Vec<Finding>,
-) {
+pub fn check_action(record: &ActionRecord, site: &RecordSite, findings: &mut Vec<Finding>) {
     check_times(site, &[("recorded", &record.recorded)], findings);
     if record.updates.is_some() {
         return;
@@ -168,17 +156,16 @@ pub fn check_action(
     }
 }
 
-pub fn check_followup(
-    record: &Followup,
-    site: &RecordSite,
-    findings: &mut Vec<Finding>,
-) {
+pub fn check_followup(record: &Followup, site: &RecordSite, findings: &mut Vec<Finding>) {
     check_times(site, &[("recorded", &record.recorded)], findings);
     if crate::clock::parse_date(&record.due).is_err() {
         findings.push(site.error(
             "date-invalid",
             "due",
-            format!("`due` is `{}`, not a date of the form YYYY-MM-DD", record.due),
+            format!(
+                "`due` is `{}`, not a date of the form YYYY-MM-DD",
+                record.due
+            ),
         ));
     }
 }
@@ -192,11 +179,7 @@ pub fn check_recommendation(
 }
 
 /// Checks that the evidence file a metadata record names exists and hashes to its SHA-256.
-pub fn check_evidence(
-    record: &EvidenceRecord,
-    site: &RecordSite,
-    findings: &mut Vec<Finding>,
-) {
+pub fn check_evidence(record: &EvidenceRecord, site: &RecordSite, findings: &mut Vec<Finding>) {
     check_times(site, &[("received", &record.received)], findings);
     let name_ok = !record.file.is_empty()
         && !record.file.contains(['/', '\\'])
@@ -206,7 +189,10 @@ pub fn check_evidence(
         findings.push(site.error(
             "evidence-missing",
             "file",
-            format!("`file` is `{}`, not a file name inside evidence/", record.file),
+            format!(
+                "`file` is `{}`, not a file name inside evidence/",
+                record.file
+            ),
         ));
         return;
     }

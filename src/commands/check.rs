@@ -39,7 +39,10 @@ pub struct CheckArgs {
 pub fn run(args: CheckArgs, context: &mut Context) -> Result<i32> {
     let git = git2::Repository::discover(&context.dir).map_err(|source| {
         Error::invalid_with_hint(
-            format!("`{}` is not inside a git repository: {source}", context.dir.display()),
+            format!(
+                "`{}` is not inside a git repository: {source}",
+                context.dir.display()
+            ),
             "run `casefile check` in a case repository, or pass `-C DIR`",
         )
     })?;
@@ -53,7 +56,11 @@ pub fn run(args: CheckArgs, context: &mut Context) -> Result<i32> {
 
     let report = check::check_repository(&git, &root, &options)?;
 
-    let format = if context.json { Format::Json } else { args.format };
+    let format = if context.json {
+        Format::Json
+    } else {
+        args.format
+    };
     let output = match format {
         Format::Human => human(&report),
         Format::Json => json(&report)?,

@@ -228,7 +228,10 @@ impl Env {
     /// Replaces `from` with `to` in a file, asserting that the file contains `from`.
     pub fn replace(&self, relative: &str, from: &str, to: &str) {
         let text = self.read(relative);
-        assert!(text.contains(from), "{relative} does not contain {from:?}:\n{text}");
+        assert!(
+            text.contains(from),
+            "{relative} does not contain {from:?}:\n{text}"
+        );
         self.write(relative, &text.replacen(from, to, 1));
     }
 
