@@ -36,7 +36,7 @@ impl Status {
 /// One line of the checklist.
 #[derive(Debug, Clone, Serialize)]
 pub struct Item {
-    /// What was checked: `config`, `roster`, `templates`, `playbooks`, `attack`, `workflow`,
+    /// Name of the check: `config`, `roster`, `templates`, `playbooks`, `attack`, `workflow`,
     /// `remote` or `identity`.
     pub check: &'static str,
     pub status: Status,

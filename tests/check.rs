@@ -481,7 +481,11 @@ fn check_base_reports_edited_past_entry() {
         "Blocked 203.0.113.9 at the firewall",
     ]);
     mark_base(&env);
-    let file = env.records(&id, "timeline").pop().unwrap();
+    let file = env
+        .records(&id, "timeline")
+        .into_iter()
+        .find(|file| env.read(file).contains("Blocked 203.0.113.9"))
+        .expect("the entry was written");
     env.replace(&file, "Blocked 203.0.113.9", "Blocked 203.0.113.10");
     env.commit_all("Fix a typo");
     let (code, findings) = env.check_json(&["--base", "base"]);
@@ -673,4 +677,14 @@ fn check_json_flag_selects_json_format() {
     assert_eq!(finding["file"], incident_file(&id));
     assert_eq!(finding["line"], 5);
     assert_eq!(finding["message"], MISMATCH);
+}
+
+#[test]
+fn check_reports_directory_without_incident_file() {
+    let env = Env::new();
+    env.write("incidents/IR-20260302-ABCD/notes.md", "# notes\n");
+    let (code, findings) = env.check_json(&[]);
+    assert_eq!(code, 1);
+    let finding = only(&findings, "incident-file-missing");
+    assert_eq!(finding["file"], "incidents/IR-20260302-ABCD");
 }

@@ -11,6 +11,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 dir=${1:-/tmp/casefile-bench}
 count=${2:-10000}
 casefile=${CASEFILE:-${CARGO_TARGET_DIR:-$here/../../target}/release/casefile}
+if [ ! -x "$casefile" ]; then
+    echo "no release build at $casefile; run cargo build --release or set CASEFILE" >&2
+    exit 1
+fi
 
 if [ ! -d "$dir/incidents" ]; then
     python3 "$here/generate.py" "$dir" "$count"

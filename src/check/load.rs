@@ -28,7 +28,7 @@ pub struct Checked {
 }
 
 /// Lists the directories under `incidents/`, sorted; a missing `incidents/` has none.
-pub fn incident_dir_names(root: &Path, findings: &mut Vec<Finding>) -> Result<Vec<String>> {
+pub fn incident_dir_names(root: &Path) -> Result<Vec<String>> {
     let dir = root.join(INCIDENTS_DIR);
     let entries = match fs::read_dir(&dir) {
         Ok(entries) => entries,
@@ -45,17 +45,9 @@ pub fn incident_dir_names(root: &Path, findings: &mut Vec<Finding>) -> Result<Ve
     for entry in entries {
         let entry = entry.map_err(Error::io("read directory", &dir))?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        if name.starts_with('.') || !entry.path().is_dir() {
-            continue;
-        }
-        if entry.path().join(INCIDENT_FILE).is_file() {
+        let is_dir = entry.file_type().is_ok_and(|kind| kind.is_dir());
+        if is_dir && !name.starts_with('.') {
             names.push(name);
-        } else {
-            findings.push(Finding::error(
-                "incident-file-missing",
-                format!("{INCIDENTS_DIR}/{name}"),
-                format!("directory {INCIDENTS_DIR}/{name} has no {INCIDENT_FILE}; add one or move the directory out of {INCIDENTS_DIR}/"),
-            ));
         }
     }
     names.sort();
@@ -68,6 +60,21 @@ pub fn load_incident(root: &Path, name: &str) -> Checked {
     let absolute = root.join(&relative);
     let mut findings = Vec::new();
     let file_path = incident_path(name, INCIDENT_FILE);
+    if !absolute.join(INCIDENT_FILE).is_file() {
+        findings.push(Finding::error(
+            "incident-file-missing",
+            format!("{INCIDENTS_DIR}/{name}"),
+            format!(
+                "directory {INCIDENTS_DIR}/{name} has no {INCIDENT_FILE}; add one or move the \
+                 directory out of {INCIDENTS_DIR}/"
+            ),
+        ));
+        return Checked {
+            incident: None,
+            documents: Vec::new(),
+            findings,
+        };
+    }
     let parsed = read_toml::<IncidentFile>(&absolute.join(INCIDENT_FILE), &file_path, name)
         .map_err(|finding| findings.push(finding))
         .ok();

@@ -1,7 +1,7 @@
 //! Checks that every path git tracks under `incidents/` can be checked out on Windows and
 //! macOS: no reserved characters or device names, and no two paths that differ only in case.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use crate::error::{Error, Result};
 use crate::incident::INCIDENTS_DIR;
@@ -23,36 +23,37 @@ pub fn check_tracked_paths(git: &git2::Repository) -> Result<Vec<Finding>> {
     let prefix = format!("{INCIDENTS_DIR}/");
     let mut findings = Vec::new();
     let mut by_folded: HashMap<String, String> = HashMap::new();
-    let mut seen: HashSet<String> = HashSet::new();
+    // The index is sorted, so a directory shared with the previous path was checked already.
+    let mut previous = String::new();
     for entry in index.iter() {
         let path = String::from_utf8_lossy(&entry.path).into_owned();
         if !path.starts_with(&prefix) {
             continue;
         }
-        for component in path.split('/') {
-            if let Some(problem) = component_problem(component) {
-                findings.push(incident_finding(
-                    Finding::error(
-                        "path-not-portable",
-                        path.as_str(),
-                        format!(
-                            "`{component}` {problem}, so the path cannot be checked out on Windows"
-                        ),
-                    ),
-                    &path,
-                ));
-            }
-        }
-        // Directories collide as well as files, so every prefix of the path is compared.
         let mut end = 0;
         for component in path.split('/') {
             end += component.len();
             let partial = &path[..end];
             end += 1;
-            // A directory is compared once, not once for every file inside it.
-            if !seen.insert(partial.to_string()) {
+            let known_dir = previous.len() > partial.len()
+                && previous.starts_with(partial)
+                && previous.as_bytes()[partial.len()] == b'/';
+            if known_dir {
                 continue;
             }
+            if let Some(problem) = component_problem(component) {
+                findings.push(incident_finding(
+                    Finding::error(
+                        "path-not-portable",
+                        partial,
+                        format!(
+                            "`{component}` {problem}, so the path cannot be checked out on Windows"
+                        ),
+                    ),
+                    partial,
+                ));
+            }
+            // Directories collide as well as files, so every prefix of the path is compared.
             let folded = partial.to_lowercase();
             match by_folded.get(&folded) {
                 Some(existing) if existing != partial => {
@@ -74,6 +75,7 @@ pub fn check_tracked_paths(git: &git2::Repository) -> Result<Vec<Finding>> {
                 }
             }
         }
+        previous = path;
     }
     Ok(findings)
 }

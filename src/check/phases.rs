@@ -21,7 +21,7 @@ pub fn check_incident(incident: &Incident, config: &Config, findings: &mut Vec<F
     check_action_updates(incident, &site, findings);
 }
 
-/// Whether the incident takes the false-positive or benign path.
+/// Returns whether the incident takes the false-positive or benign path.
 pub fn short_path(incident: &Incident) -> bool {
     incident
         .file
@@ -29,7 +29,8 @@ pub fn short_path(incident: &Incident) -> bool {
         .is_some_and(|verdict| verdict.skips_response())
 }
 
-/// Whether an incident in `current` has passed through the gate of `gate` on its path.
+/// Returns whether the incident has passed the gate of `gate`. The false-positive path
+/// passes no gate from classification to recovery, nor lessons learned and improvement.
 pub fn passed(incident: &Incident, gate: Phase) -> bool {
     let skipped = short_path(incident)
         && (matches!(gate, Phase::LessonsLearned | Phase::Improvement)
@@ -154,7 +155,7 @@ fn check_passed_gates(incident: &Incident, site: &IncidentSite, findings: &mut V
             format!("the incident is in {phase}, past the {gate} gate, but {what}"),
         ));
     };
-    let blank = |value: &Option<String>| value.as_deref().is_none_or(|t| t.trim().is_empty());
+    let blank = |value: &Option<String>| value.as_deref().map_or(true, |t| t.trim().is_empty());
 
     if passed(incident, Phase::Detection) {
         if file.title.trim().is_empty() {

@@ -14,7 +14,7 @@ use crate::ioc;
 use super::load::key_line;
 use super::Finding;
 
-/// Where a record comes from, for the file and line of findings.
+/// The file and text of a record, for the file and line of findings.
 pub struct RecordSite<'a> {
     /// Path shown in findings.
     pub file: &'a str,
@@ -131,7 +131,11 @@ pub fn check_action(record: &ActionRecord, site: &RecordSite, findings: &mut Vec
     if record.kind.is_none() {
         missing.push("kind");
     }
-    if record.target.as_deref().is_none_or(|t| t.trim().is_empty()) {
+    if record
+        .target
+        .as_deref()
+        .map_or(true, |t| t.trim().is_empty())
+    {
         missing.push("target");
     }
     match record.phase {
