@@ -1,6 +1,6 @@
-//! Checks of the history between a base revision and `HEAD` (`check --base REF`): records that
-//! existed at the base are never edited or removed, a closed incident changes only through a
-//! recorded reopen, and new timeline entries are not back-dated far beyond their commit.
+//! Checks of the history between a base revision and `HEAD` (`check --base REF`). Records that
+//! existed at the base are never edited or removed, and a closed incident changes only through
+//! a recorded reopen. New timeline entries are not back-dated far beyond their commit.
 //!
 //! The comparison starts at the merge base of REF and `HEAD`, as `git diff REF...HEAD` does,
 //! so that changes made on REF after the branch started do not count as changes of the branch.

@@ -188,9 +188,8 @@ pub fn check_repository(
 /// Returns a thread pool for reading incidents, or `None` to use rayon's global pool.
 ///
 /// Reading 100,000 small files waits on the file system more than on the CPU, so the pool has
-/// more threads than cores: on a 2-core machine under load, 16 threads read a generated
-/// repository of 10,000 incidents in about 60% of the time that 2 threads take
-/// (benches/check/bench.sh).
+/// more threads than cores. On a loaded 2-core machine, 16 threads read a generated repository
+/// of 10,000 incidents in about 60% of the time that 2 threads take (benches/check/bench.sh).
 fn io_pool() -> Option<rayon::ThreadPool> {
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     rayon::ThreadPoolBuilder::new()

@@ -1,6 +1,6 @@
-//! Checks that an incident's phase history is a legal walk through the phases and that every
-//! gate it has passed still holds on the data: an incident past triage has an owner, one past
-//! classification a type, severity and technique, and so on.
+//! Checks that an incident's phase history is a legal walk through the phases. It also checks
+//! that every gate the incident has passed still holds on the data, so an incident past triage
+//! has an owner and one past classification a type, severity and technique.
 
 use crate::attack;
 use crate::config::Config;

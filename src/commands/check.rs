@@ -26,8 +26,8 @@ pub enum Format {
 /// found; warnings alone exit 0
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Also check the changes since this revision (a branch, tag or commit), compared from the
-    /// merge base as `git diff REF...HEAD` does
+    /// Also check the commits since this revision (a branch, tag or commit), from the merge base
+    /// to HEAD as `git diff REF...HEAD` compares them; uncommitted changes are not included
     #[arg(long, value_name = "REF")]
     pub base: Option<String>,
 
