@@ -74,6 +74,8 @@ pub enum Command {
     Lessons(commands::report::LessonsArgs),
     Export(commands::export::ExportArgs),
     Stats(commands::stats::StatsArgs),
+    Check(commands::check::CheckArgs),
+    Doctor(commands::doctor::DoctorArgs),
     Completions(commands::completions::CompletionsArgs),
     Man(commands::completions::ManArgs),
 }

@@ -3,10 +3,12 @@
 
 pub mod alert;
 pub mod attack;
+pub mod check;
 pub mod cli;
 pub mod clock;
 pub mod commands;
 pub mod config;
+pub mod doctor;
 pub mod enrich;
 pub mod error;
 pub mod export;

@@ -10,7 +10,7 @@ use std::fs;
 use std::io::Write;
 use std::path::{Component, Path, PathBuf};
 
-use git2::{IndexEntry, IndexTime, Oid, Repository, Signature, Time};
+use git2::{ObjectType, Oid, Repository, Signature, Time, Tree};
 
 use crate::clock::Clock;
 use crate::config::{Config, CONFIG_FILE};
@@ -228,39 +228,37 @@ impl CaseRepo {
             }
         };
 
-        // The commit's tree is HEAD's tree plus this change only.
-        let mut tree_index = git2::Index::new().map_err(Error::git("create an index"))?;
-        if let Some(parent) = &parent {
-            let tree = parent.tree().map_err(Error::git("read HEAD's tree"))?;
-            tree_index
-                .read_tree(&tree)
-                .map_err(Error::git("read HEAD's tree"))?;
-        }
+        // The commit's tree is HEAD's tree plus this change only. Only the trees on the
+        // changed paths are rewritten, so the cost does not grow with the repository's size.
         let mut staged = Vec::new();
+        let mut changes = Vec::new();
         for (relative, content) in &change.writes {
             let oid = repo.blob(content).map_err(Error::git("write a blob"))?;
-            let entry = index_entry(relative, oid, content.len())?;
-            tree_index.add(&entry).map_err(Error::git("stage a file"))?;
             staged.push((relative.clone(), oid));
+            changes.push((tree_components(relative)?, Some(oid)));
         }
         for relative in &change.prewritten {
             let path = self.root.join(relative);
             let oid = repo
                 .blob_path(&path)
                 .map_err(Error::git(format!("store `{}`", relative.display())))?;
-            let size = fs::metadata(&path).map_err(Error::io("read", &path))?.len();
-            let entry = index_entry(relative, oid, size as usize)?;
-            tree_index.add(&entry).map_err(Error::git("stage a file"))?;
             staged.push((relative.clone(), oid));
+            changes.push((tree_components(relative)?, Some(oid)));
         }
         for relative in &change.removals {
-            tree_index
-                .remove_path(relative)
-                .map_err(Error::git("unstage a removed file"))?;
+            changes.push((tree_components(relative)?, None));
         }
-        let tree_id = tree_index
-            .write_tree_to(repo)
-            .map_err(Error::git("write the tree"))?;
+        let base_tree = match &parent {
+            Some(parent) => Some(parent.tree().map_err(Error::git("read HEAD's tree"))?),
+            None => None,
+        };
+        let tree_id = match update_tree(repo, base_tree.as_ref(), &changes)? {
+            Some(oid) => oid,
+            None => repo
+                .treebuilder(None)
+                .and_then(|builder| builder.write())
+                .map_err(Error::git("write the tree"))?,
+        };
         let tree = repo
             .find_tree(tree_id)
             .map_err(Error::git("read the new tree"))?;
@@ -326,25 +324,80 @@ pub fn analyst_from_git(repo: &Repository) -> Result<Analyst> {
     }
 }
 
-fn index_entry(relative: &Path, oid: Oid, size: usize) -> Result<IndexEntry> {
-    let path = relative
-        .to_str()
-        .ok_or_else(|| Error::invalid(format!("path `{}` is not UTF-8", relative.display())))?
-        .replace('\\', "/");
-    Ok(IndexEntry {
-        ctime: IndexTime::new(0, 0),
-        mtime: IndexTime::new(0, 0),
-        dev: 0,
-        ino: 0,
-        mode: 0o100644,
-        uid: 0,
-        gid: 0,
-        file_size: size as u32,
-        id: oid,
-        flags: (path.len().min(0xfff)) as u16,
-        flags_extended: 0,
-        path: path.into_bytes(),
-    })
+/// Splits a relative path into the names of its components, as tree entries name them.
+fn tree_components(relative: &Path) -> Result<Vec<String>> {
+    relative
+        .components()
+        .map(|component| {
+            component
+                .as_os_str()
+                .to_str()
+                .map(str::to_string)
+                .ok_or_else(|| {
+                    Error::invalid(format!("path `{}` is not UTF-8", relative.display()))
+                })
+        })
+        .collect()
+}
+
+/// A path inside a tree, as component names, and the blob to store there (`None` removes it).
+type TreeChange = (Vec<String>, Option<Oid>);
+
+/// Writes `tree` with `changes` applied and returns the new tree's id, or `None` when the
+/// tree ends up empty (git stores no empty directories, so the caller drops the entry).
+fn update_tree(
+    repo: &Repository,
+    tree: Option<&Tree>,
+    changes: &[TreeChange],
+) -> Result<Option<Oid>> {
+    let mut builder = repo.treebuilder(tree).map_err(Error::git("read a tree"))?;
+    let mut subtrees: BTreeMap<&str, Vec<TreeChange>> = BTreeMap::new();
+    for (components, blob) in changes {
+        match components.as_slice() {
+            [] => {}
+            [name] => match blob {
+                Some(oid) => {
+                    builder
+                        .insert(name, *oid, 0o100644)
+                        .map_err(Error::git(format!("stage `{name}`")))?;
+                }
+                None => {
+                    // Removing a path that HEAD does not have is not an error.
+                    let _ = builder.remove(name);
+                }
+            },
+            [name, rest @ ..] => subtrees
+                .entry(name.as_str())
+                .or_default()
+                .push((rest.to_vec(), *blob)),
+        }
+    }
+    for (name, sub_changes) in subtrees {
+        let existing = match tree.and_then(|tree| tree.get_name(name)) {
+            Some(entry) if entry.kind() == Some(ObjectType::Tree) => Some(
+                repo.find_tree(entry.id())
+                    .map_err(Error::git("read a tree"))?,
+            ),
+            _ => None,
+        };
+        match update_tree(repo, existing.as_ref(), &sub_changes)? {
+            Some(oid) => {
+                builder
+                    .insert(name, oid, 0o040000)
+                    .map_err(Error::git(format!("stage `{name}`")))?;
+            }
+            None => {
+                let _ = builder.remove(name);
+            }
+        }
+    }
+    if builder.is_empty() {
+        return Ok(None);
+    }
+    builder
+        .write()
+        .map(Some)
+        .map_err(Error::git("write the tree"))
 }
 
 /// Rejects paths that could leave the repository; every path casefile writes is built from

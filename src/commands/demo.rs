@@ -344,6 +344,9 @@ fn close(walk: &mut Walk, id: &str) -> Result<()> {
     advance_to(walk, id, 160)?;
     advance_to(walk, id, 165)?;
     render(walk, id, 166, false)?;
+    // The lessons-learned document shows the phase history too, so it is rendered again
+    // after closing to stay current.
+    render(walk, id, 167, true)?;
     Ok(())
 }
 

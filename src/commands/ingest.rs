@@ -286,7 +286,8 @@ impl Run<'_> {
         if let Some(position) = self.by_id.get(id) {
             return *position;
         }
-        self.touched.push(Touched::new(id, key, false, self.context));
+        self.touched
+            .push(Touched::new(id, key, false, self.context));
         self.by_id.insert(id.to_string(), self.touched.len() - 1);
         self.touched.len() - 1
     }
@@ -328,7 +329,11 @@ impl Run<'_> {
         };
         let mut touched = Touched::new(&id, key, true, self.context);
         if let Some(workspace) = self.workspace {
-            let result = write_now(&workspace.repo.root, change.take_writes(), &mut touched.written);
+            let result = write_now(
+                &workspace.repo.root,
+                change.take_writes(),
+                &mut touched.written,
+            );
             self.touched.push(touched);
             result?;
         } else {
@@ -464,7 +469,8 @@ impl Run<'_> {
             }
             if let (true, Some(workspace)) = (touched.is_new, self.workspace) {
                 // The directory did not exist before this run: new IDs are checked to be free.
-                let _ = std::fs::remove_dir_all(workspace.repo.root.join(incident_dir(&touched.id)));
+                let _ =
+                    std::fs::remove_dir_all(workspace.repo.root.join(incident_dir(&touched.id)));
             }
         }
     }
@@ -706,7 +712,11 @@ impl Touched {
 }
 
 /// Writes new files at once, recording each in `written` as it goes.
-fn write_now(root: &Path, files: BTreeMap<PathBuf, Vec<u8>>, written: &mut Vec<PathBuf>) -> Result<()> {
+fn write_now(
+    root: &Path,
+    files: BTreeMap<PathBuf, Vec<u8>>,
+    written: &mut Vec<PathBuf>,
+) -> Result<()> {
     for (relative, content) in files {
         let path = root.join(&relative);
         if let Some(parent) = path.parent() {

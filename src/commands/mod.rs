@@ -3,9 +3,11 @@
 
 pub mod action;
 pub mod advance;
+pub mod check;
 pub mod classify;
 pub mod completions;
 pub mod demo;
+pub mod doctor;
 pub mod enrich;
 pub mod export;
 pub mod followup;
@@ -220,6 +222,8 @@ pub fn run(command: Command, context: &mut Context) -> Result<i32> {
         Command::Lessons(args) => report::run_lessons(args, context),
         Command::Export(args) => export::run(args, context),
         Command::Stats(args) => stats::run(args, context),
+        Command::Check(args) => check::run(args, context),
+        Command::Doctor(args) => doctor::run(args, context),
         Command::Completions(args) => completions::run_completions(args),
         Command::Man(args) => completions::run_man(args),
     }

@@ -274,7 +274,7 @@ impl Incident {
 
     /// Sorts the timeline by event time; entries with equal times keep their recorded order.
     /// Each time is parsed once, not in every comparison.
-    fn sort_timeline(&mut self) {
+    pub(crate) fn sort_timeline(&mut self) {
         let mut keyed: Vec<_> = std::mem::take(&mut self.timeline)
             .into_iter()
             .map(|entry| {

@@ -252,3 +252,84 @@ impl Env {
         path
     }
 }
+
+impl Env {
+    /// Creates HOME and builds the demo case repository in `HOME/cases`: one incident from
+    /// the bundled Wazuh alert, walked through every phase to closed.
+    pub fn demo() -> Env {
+        let env = Env::bare();
+        env.casefile(&["demo", "cases"])
+            .current_dir(env.home.path())
+            .assert()
+            .success();
+        env
+    }
+
+    /// Returns the ID of the only incident of the repository.
+    pub fn only_incident(&self) -> String {
+        let mut ids: Vec<String> = std::fs::read_dir(self.repo.join("incidents"))
+            .unwrap()
+            .filter_map(|entry| entry.ok())
+            .filter(|entry| entry.path().is_dir())
+            .map(|entry| entry.file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(ids.len(), 1, "expected one incident, found {ids:?}");
+        ids.pop().unwrap()
+    }
+
+    /// Writes a file relative to the repository root, creating its directory.
+    pub fn write(&self, relative: &str, content: &str) {
+        let path = self.repo.join(relative);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, content).unwrap_or_else(|e| panic!("write {relative}: {e}"));
+    }
+
+    /// Replaces `from` with `to` in a file, asserting that the file contains `from`.
+    pub fn replace(&self, relative: &str, from: &str, to: &str) {
+        let text = self.read(relative);
+        assert!(
+            text.contains(from),
+            "{relative} does not contain {from:?}:\n{text}"
+        );
+        self.write(relative, &text.replacen(from, to, 1));
+    }
+
+    /// Stages everything and commits it with `git`.
+    pub fn commit_all(&self, message: &str) {
+        git_stdout(self, &["add", "-A"]);
+        git_stdout(self, &["commit", "-q", "-m", message]);
+    }
+
+    /// Returns the relative paths of the files in one record directory of an incident.
+    pub fn records(&self, id: &str, kind: &str) -> Vec<String> {
+        let dir = self.incident_dir(id).join(kind);
+        let mut names: Vec<String> = std::fs::read_dir(&dir)
+            .map(|entries| {
+                entries
+                    .filter_map(|entry| entry.ok())
+                    .map(|entry| entry.file_name().to_string_lossy().into_owned())
+                    .filter(|name| name.ends_with(".toml"))
+                    .map(|name| format!("incidents/{id}/{kind}/{name}"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        names
+    }
+
+    /// Runs `casefile check --format json` with extra arguments; returns the exit code and the
+    /// findings.
+    pub fn check_json(&self, extra: &[&str]) -> (i32, Vec<serde_json::Value>) {
+        let mut args = vec!["check", "--format", "json"];
+        args.extend_from_slice(extra);
+        let output = self.run(&args);
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let findings: Vec<serde_json::Value> = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+            panic!(
+                "check output is not JSON ({e}):\n{stdout}\nstderr:\n{}",
+                String::from_utf8_lossy(&output.stderr)
+            )
+        });
+        (output.status.code().unwrap_or(-1), findings)
+    }
+}

@@ -1,0 +1,290 @@
+//! Reading an incident directory for `check`: each file is read once, and a file that does not
+//! parse becomes a finding with its line instead of ending the run.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+
+use crate::error::{Error, Result};
+use crate::incident::id::is_record_id;
+use crate::incident::{
+    ActionRecord, EvidenceRecord, Followup, Incident, IncidentFile, IocRecord, Recommendation,
+    TimelineEntry, ACTIONS_DIR, ENRICHMENT_DIR, EVIDENCE_DIR, FOLLOWUPS_DIR, INCIDENTS_DIR,
+    INCIDENT_FILE, IOCS_DIR, NOTES_FILE, RECOMMENDATIONS_DIR, TIMELINE_DIR,
+};
+use crate::report::{LESSONS_FILE, REPORT_FILE};
+
+use super::records::{self, RecordSite};
+use super::{incident_path, Finding};
+
+/// One incident directory after reading: the incident when `incident.toml` parsed, the
+/// rendered documents present, and the findings made while reading.
+pub struct Checked {
+    pub incident: Option<Incident>,
+    /// File names of the rendered Markdown documents in the directory.
+    pub documents: Vec<&'static str>,
+    pub findings: Vec<Finding>,
+}
+
+/// Lists the directories under `incidents/`, sorted; a missing `incidents/` has none.
+pub fn incident_dir_names(root: &Path) -> Result<Vec<String>> {
+    let dir = root.join(INCIDENTS_DIR);
+    let entries = match fs::read_dir(&dir) {
+        Ok(entries) => entries,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(source) => {
+            return Err(Error::Io {
+                action: "read directory",
+                path: dir,
+                source,
+            })
+        }
+    };
+    let mut names = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(Error::io("read directory", &dir))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let is_dir = entry.file_type().is_ok_and(|kind| kind.is_dir());
+        if is_dir && !name.starts_with('.') {
+            names.push(name);
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
+/// Reads every file of the incident in `incidents/<name>` and checks each record on the way.
+pub fn load_incident(root: &Path, name: &str) -> Checked {
+    let relative = Path::new(INCIDENTS_DIR).join(name);
+    let absolute = root.join(&relative);
+    let mut findings = Vec::new();
+    let file_path = incident_path(name, INCIDENT_FILE);
+    if !absolute.join(INCIDENT_FILE).is_file() {
+        findings.push(Finding::error(
+            "incident-file-missing",
+            format!("{INCIDENTS_DIR}/{name}"),
+            format!(
+                "directory {INCIDENTS_DIR}/{name} has no {INCIDENT_FILE}; add one or move the \
+                 directory out of {INCIDENTS_DIR}/"
+            ),
+        ));
+        return Checked {
+            incident: None,
+            documents: Vec::new(),
+            findings,
+        };
+    }
+    let parsed = read_toml::<IncidentFile>(&absolute.join(INCIDENT_FILE), &file_path, name)
+        .map_err(|finding| findings.push(finding))
+        .ok();
+
+    let mut reader = RecordReader {
+        absolute: &absolute,
+        name,
+        findings: &mut findings,
+    };
+    let timeline = reader.read(TIMELINE_DIR, true, records::check_timeline);
+    let ioc_records = reader.read(IOCS_DIR, true, records::check_ioc);
+    let action_records = reader.read(ACTIONS_DIR, true, records::check_action);
+    let followups = reader.read(FOLLOWUPS_DIR, true, records::check_followup);
+    let recommendations = reader.read(RECOMMENDATIONS_DIR, true, records::check_recommendation);
+    let evidence = reader.read(EVIDENCE_DIR, false, records::check_evidence);
+    let enrichment = reader.read(ENRICHMENT_DIR, false, records::check_enrichment);
+
+    let documents = [REPORT_FILE, LESSONS_FILE]
+        .into_iter()
+        .filter(|file| absolute.join(file).is_file())
+        .collect();
+    let incident = parsed.map(|(file, text)| {
+        let mut incident = Incident {
+            dir: relative.clone(),
+            file,
+            text,
+            timeline,
+            ioc_records,
+            action_records,
+            followups,
+            recommendations,
+            evidence,
+            enrichment,
+            notes: fs::read_to_string(absolute.join(NOTES_FILE)).ok(),
+        };
+        incident.sort_timeline();
+        incident
+    });
+    Checked {
+        incident,
+        documents,
+        findings,
+    }
+}
+
+/// Reads the records of one kind of an incident.
+struct RecordReader<'a> {
+    absolute: &'a Path,
+    name: &'a str,
+    findings: &'a mut Vec<Finding>,
+}
+
+impl RecordReader<'_> {
+    /// Reads every `*.toml` file of `kind`, in file-name order, and passes each record to
+    /// `check`. With `record_names`, file names must be record IDs and other files are noted.
+    fn read<T: DeserializeOwned + HasId>(
+        &mut self,
+        kind: &str,
+        record_names: bool,
+        check: fn(&T, &RecordSite, &mut Vec<Finding>),
+    ) -> Vec<T> {
+        let dir = self.absolute.join(kind);
+        let Ok(entries) = fs::read_dir(&dir) else {
+            return Vec::new();
+        };
+        let mut paths: Vec<PathBuf> = entries
+            .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+            .collect();
+        paths.sort();
+        let mut records = Vec::with_capacity(paths.len());
+        for path in paths {
+            let file_name = path
+                .file_name()
+                .map(|name| name.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let shown = incident_path(self.name, &format!("{kind}/{file_name}"));
+            let Some(stem) = file_name.strip_suffix(".toml") else {
+                if record_names {
+                    self.findings.push(
+                        Finding::warning(
+                            "stray-file",
+                            shown,
+                            format!(
+                                "{kind}/ holds only `.toml` records, so casefile ignores this file"
+                            ),
+                        )
+                        .in_incident(self.name),
+                    );
+                }
+                continue;
+            };
+            if record_names && !is_record_id(stem) {
+                self.findings.push(
+                    Finding::warning(
+                        "record-id-invalid",
+                        shown.clone(),
+                        format!(
+                            "record file name `{stem}` is not a record ID of the form \
+                             YYYYMMDD-HHMMSS-xxxxxx (lower case), so its order is undefined"
+                        ),
+                    )
+                    .in_incident(self.name),
+                );
+            }
+            match read_toml::<T>(&path, &shown, self.name) {
+                Ok((mut record, text)) => {
+                    record.set_id(stem.to_string());
+                    let site = RecordSite {
+                        file: &shown,
+                        text: &text,
+                        incident: self.name,
+                        path: &path,
+                    };
+                    check(&record, &site, self.findings);
+                    records.push(record);
+                }
+                Err(finding) => self.findings.push(finding),
+            }
+        }
+        records
+    }
+}
+
+/// Reads and parses one TOML file, turning a failure into a finding with the line.
+fn read_toml<T: DeserializeOwned>(
+    path: &Path,
+    shown: &str,
+    incident: &str,
+) -> std::result::Result<(T, String), Finding> {
+    let text = fs::read_to_string(path).map_err(|error| {
+        Finding::error(
+            "file-unreadable",
+            shown,
+            format!("cannot read the file: {error}"),
+        )
+        .in_incident(incident)
+    })?;
+    match toml::from_str::<T>(&text) {
+        Ok(value) => Ok((value, text)),
+        Err(error) => {
+            let code = if text.parse::<toml::Table>().is_err() {
+                "toml-syntax"
+            } else {
+                "schema-invalid"
+            };
+            let message = error.message().trim().to_string();
+            Err(Finding::error(code, shown, message)
+                .at_line(toml_error_line(&text, &error))
+                .in_incident(incident))
+        }
+    }
+}
+
+/// Returns the 1-based line that a TOML parse error points at.
+pub fn toml_error_line(text: &str, error: &toml::de::Error) -> Option<usize> {
+    error.span().map(|span| offset_line(text, span.start))
+}
+
+/// Returns the 1-based line of a byte offset.
+pub fn offset_line(text: &str, offset: usize) -> usize {
+    let end = offset.min(text.len());
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
+}
+
+/// Returns the 1-based line on which `key = ...` is first set.
+pub fn key_line(text: &str, key: &str) -> Option<usize> {
+    text.lines()
+        .position(|line| {
+            line.trim_start()
+                .strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        })
+        .map(|index| index + 1)
+}
+
+/// Returns the 1-based line of the header of the `n`th (0-based) `[[name]]` table.
+pub fn table_line(text: &str, name: &str, n: usize) -> Option<usize> {
+    let header = format!("[[{name}]]");
+    text.lines()
+        .enumerate()
+        .filter(|(_, line)| line.trim() == header)
+        .nth(n)
+        .map(|(index, _)| index + 1)
+}
+
+/// Records whose ID is their file name.
+pub trait HasId {
+    fn set_id(&mut self, id: String);
+}
+
+macro_rules! has_id {
+    ($($record:ty),*) => {
+        $(impl HasId for $record {
+            fn set_id(&mut self, id: String) {
+                self.id = id;
+            }
+        })*
+    };
+}
+
+has_id!(
+    TimelineEntry,
+    IocRecord,
+    ActionRecord,
+    Followup,
+    Recommendation,
+    EvidenceRecord,
+    crate::enrich::EnrichmentRecord
+);

@@ -1,0 +1,690 @@
+//! `casefile check` on hand-broken repositories: one defect per test, each asserting the
+//! finding's code, file, line and message, plus the `--base` history checks and the formats.
+
+mod common;
+
+use common::Env;
+use serde_json::Value;
+
+/// Returns the only finding with `code`, failing with every finding when there is not one.
+fn only<'a>(findings: &'a [Value], code: &str) -> &'a Value {
+    let matching: Vec<&Value> = findings.iter().filter(|f| f["code"] == code).collect();
+    assert_eq!(
+        matching.len(),
+        1,
+        "expected one {code} finding in {findings:#?}"
+    );
+    matching[0]
+}
+
+fn message(finding: &Value) -> &str {
+    finding["message"].as_str().unwrap_or_default()
+}
+
+fn incident_file(id: &str) -> String {
+    format!("incidents/{id}/incident.toml")
+}
+
+/// Opens an incident by hand and takes it into investigation with its owner set.
+fn investigating(env: &Env) -> String {
+    let id = env.open("SSH brute force on web-01");
+    env.ok(&["advance", &id]);
+    env.ok(&["take", &id]);
+    env.ok(&["advance", &id]);
+    id
+}
+
+#[test]
+fn check_passes_fresh_incident() {
+    let env = Env::new();
+    env.open("Port scan from a lab host");
+    let (code, findings) = env.check_json(&[]);
+    assert_eq!(code, 0);
+    assert_eq!(findings, Vec::<Value>::new());
+}
+
+#[test]
+fn check_passes_demo_repository() {
+    let env = Env::demo();
+    let output = env.run(&["check"]);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("checked 1 incident(s): 0 error(s), 0 warning(s)"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn check_reports_toml_syntax_error_with_line() {
+    let env = Env::new();
+    let id = env.open("Broken file");
+    env.replace(
+        &incident_file(&id),
+        "title = \"Broken file\"",
+        "title = \"Broken file",
+    );
+    let (code, findings) = env.check_json(&[]);
+    assert_eq!(code, 1);
+    let finding = only(&findings, "toml-syntax");
+    assert_eq!(finding["file"], incident_file(&id));
+    assert_eq!(finding["line"], 2);
+    assert_eq!(finding["severity"], "error");
+    assert_eq!(finding["incident"], id.as_str());
+}
+
+#[test]
+fn check_reports_unknown_enum_value_with_line() {
+    let env = Env::new();
+    let id = env.open("Bad phase");
+    env.replace(
+        &incident_file(&id),
+        "phase = \"detection\"\ntlp",
+        "phase = \"hunting\"\ntlp",
+    );
+    let (code, findings) = env.check_json(&[]);
+    assert_eq!(code, 1);
+    let finding = only(&findings, "schema-invalid");
+    assert_eq!(finding["line"], 5);
+    assert!(message(finding).contains("hunting"), "{finding}");
+}
+
+#[test]
+fn check_reports_missing_required_field() {
+    let env = Env::new();
+    let id = env.open("No title");
+    env.replace(&incident_file(&id), "title = \"No title\"\n", "");
+    let (code, findings) = env.check_json(&[]);
+    assert_eq!(code, 1);
+    let finding = only(&findings, "schema-invalid");
+    assert!(
+        message(finding).contains("missing field `title`"),
+        "{finding}"
+    );
+}
+
+#[test]
+fn check_reports_id_differing_from_directory() {
+    let env = Env::new();
+    let id = env.open("Renamed");
+    env.replace(
+        &incident_file(&id),
+        &format!("id = \"{id}\""),
+        "id = \"IR-20260302-ZZZZ\"",
+    );
+    let (code, findings) = env.check_json(&[]);
+    assert_eq!(code, 1);
+    let finding = only(&findings, "id-mismatch");
+    assert_eq!(finding["line"], 1);
+    assert!(message(finding).contains("IR-20260302-ZZZZ"), "{finding}");
+    assert!(message(finding).contains(&id), "{finding}");
+}
+
+#[test]
+fn check_reports_duplicate_incident_id() {
+    let env = Env::new();
+    let id = env.open("Original");
+    let copy = "IR-20260302-ZZZZ";
+    let original = env.incident_dir(&id);
+    let target = env.incident_dir(copy);
+    std::fs::create_dir_all(&target).unwrap();
+    std::fs::copy(original.join("incident.toml"), target.join("incident.toml")).unwrap();
+    let (code, findings) = env.check_json(&[]);
+    assert_eq!(code, 1);
+    let duplicates: Vec<&Value> = findings
+        .iter()
+        .filter(|f| f["code"] == "duplicate-incident-id")
+        .collect();
+    assert_eq!(duplicates.len(), 2, "{findings:#?}");
+    assert_eq!(duplicates[0]["file"], incident_file(&id));
+    assert_eq!(duplicates[1]["file"], incident_file(copy));
+    assert!(message(duplicates[0]).contains(&format!("incidents/{copy}")));
+}
+
+#[test]
+fn check_reports_paths_differing_only_in_case() {
+    let env = Env::new();
+    let id = env.open("Case collision");
+    let entries = env.records(&id, "timeline");
+    let upper = entries[0].replace(".toml", "").to_uppercase() + ".toml";
+    let upper = upper
+        .replace("INCIDENTS/", "incidents/")
+        .replace("/TIMELINE/", "/timeline/");
+    env.write(&upper, &env.read(&entries[0]));
+    common::git_stdout(&env, &["add", "-A"]);
+    let (code, findings) = env.check_json(&[]);
+    assert_eq!(code, 1);
+    let finding = only(&findings, "path-case-collision");
+    assert!(
+        message(finding).contains("differ only in case"),
+        "{finding}"
+    );
+}
+
+#[test]
+fn check_reports_windows_reserved_path() {
+    let env = Env::new();
+    let id = env.open("Reserved names");
+    env.write(&format!("incidents/{id}/evidence/capture 10:00.pcap"), "x");
+    env.write(&format!("incidents/{id}/evidence/aux.txt"), "x");
+    common::git_stdout(&env, &["add", "-A"]);
+    let (code, findings) = env.check_json(&[]);
+    assert_eq!(code, 1);
+    let problems: Vec<&Value> = findings
+        .iter()
+        .filter(|f| f["code"] == "path-not-portable")
+        .collect();
+    assert_eq!(problems.len(), 2, "{findings:#?}");
+    assert_eq!(
+        problems[0]["file"],
+        format!("incidents/{id}/evidence/aux.txt")
+    );
+    assert!(message(problems[0]).contains("reserved device name AUX"));
+    assert!(message(problems[1]).contains("reserved character ':'"));
+}
+
+#[test]
+fn check_reports_unknown_attack_technique() {
+    let env = Env::new();
+    let id = env.open("Unknown technique");
+    env.replace(
+        &incident_file(&id),
+        "tlp = \"AMBER\"\n",
+        "tlp = \"AMBER\"\nattack = [\"T1110\", \"T9999\"]\n",
+    );
+    let (code, findings) = env.check_json(&[]);
+    assert_eq!(code, 1);
+    let finding = only(&findings, "attack-unknown");
+    assert_eq!(finding["line"], 7);
+    assert!(message(finding).contains("T9999"), "{finding}");
+}
+
+/// Needs the full ATT&CK catalog, which lists T1086 as revoked in favour of T1059.001.
+#[test]
+fn check_reports_revoked_attack_technique() {
+    let env = Env::new();
+    let id = env.open("Revoked technique");
+    env.replace(
+        &incident_file(&id),
+        "tlp = \"AMBER\"\n",
+        "tlp = \"AMBER\"\nattack = [\"T1086\"]\n",
+    );
+    let (code, findings) = env.check_json(&[]);
+    assert_eq!(code, 1);
+    let finding = only(&findings, "attack-revoked");
+    assert!(message(finding).contains("T1086"), "{finding}");
+    assert!(message(finding).contains("T1059.001"), "{finding}");
+}
+
+/// Needs the full ATT&CK catalog, which lists T1064 as deprecated.
+#[test]
+fn check_warns_deprecated_attack_technique() {
+    let env = Env::new();
+    let id = env.open("Deprecated technique");
+    env.replace(
+        &incident_file(&id),
+        "tlp = \"AMBER\"\n",
+        "tlp = \"AMBER\"\nattack = [\"T1064\"]\n",
+    );
+    let (code, findings) = env.check_json(&[]);
+    assert_eq!(code, 0, "{findings:#?}");
+    let finding = only(&findings, "attack-deprecated");
+    assert_eq!(finding["severity"], "warning");
+    assert!(message(finding).contains("T1064"), "{finding}");
+}
+
+#[test]
+fn check_reports_invalid_ioc_value() {
+    let env = Env::new();
+    let id = env.open("Bad indicator");
+    env.ok(&["ioc", "add", &id, "203.0.113.9", "--type", "ipv4"]);
+    let file = env.records(&id, "iocs").remove(0);
+    env.replace(&file, "203.0.113.9", "203.0.113.999");
+    let (code, findings) = env.check_json(&[]);
+    assert_eq!(code, 1);
+    let finding = only(&findings, "ioc-invalid");
+    assert_eq!(finding["file"], file);
+    assert_eq!(finding["line"], 2);
+    assert!(message(finding).contains("203.0.113.999"), "{finding}");
+}
+
+#[test]
+fn check_reports_ioc_not_in_canonical_form() {
+    let env = Env::new();
+    let id = env.open("Upper-case hash");
+    let hash = "44d88612fea8a8f36de82e1278abb02f";
+    env.ok(&["ioc", "add", &id, hash, "--type", "md5"]);
+    let file = env.records(&id, "iocs").remove(0);
+    env.replace(&file, hash, &hash.to_uppercase());
+    let (code, findings) = env.check_json(&[]);
+    assert_eq!(code, 1);
+    let finding = only(&findings, "ioc-not-canonical");
+    assert_eq!(finding["line"], 2);
+    assert!(
+        message(finding).contains(&format!("store it as `{hash}`")),
+        "{finding}"
+    );
+}
+
+#[test]
+fn check_reports_time_without_offset() {
+    let env = Env::new();
+    let id = env.open("Local time");
+    env.ok(&["timeline", "add", &id, "Firewall log reviewed"]);
+    let file = env.records(&id, "timeline").pop().unwrap();
+    env.replace(
+        &file,
+        "at = \"2026-03-02T09:00:00Z\"",
+        "at = \"2026-03-02 09:00\"",
+    );
+    let (code, findings) = env.check_json(&[]);
+    assert_eq!(code, 1);
+    let finding = only(&findings, "time-invalid");
+    assert_eq!(finding["file"], file);
+    assert_eq!(finding["line"], 1);
+    assert!(
+        message(finding).contains("`at` is `2026-03-02 09:00`"),
+        "{finding}"
+    );
+}
+
+#[test]
+fn check_reports_owner_missing_past_triage() {
+    let env = Env::new();
+    let id = investigating(&env);
+    let owner = format!(
+        "owner = \"{} <{}>\"\n",
+        common::ANALYST_NAME,
+        common::ANALYST_EMAIL
+    );
+    env.replace(&incident_file(&id), &owner, "");
+    let (code, findings) = env.check_json(&[]);
+    assert_eq!(code, 1);
+    let finding = only(&findings, "owner-missing");
+    assert_eq!(finding["file"], incident_file(&id));
+    assert_eq!(
+        message(finding),
+        "the incident is in investigation, past the triage gate, but no owner is set"
+    );
+}
+
+#[test]
+fn check_reports_skipped_phase() {
+    let env = Env::new();
+    let id = env.open("Skipped triage");
+    env.replace(
+        &incident_file(&id),
+        "phase = \"detection\"\ntlp",
+        "phase = \"investigation\"\ntlp",
+    );
+    let text = env.read(&incident_file(&id));
+    env.write(
+        &incident_file(&id),
+        &format!("{text}\n[[phase_history]]\nphase = \"investigation\"\nentered = \"2026-03-02T09:10:00Z\"\nby = \"Mallory\"\n"),
+    );
+    let (code, findings) = env.check_json(&[]);
+    assert_eq!(code, 1);
+    let finding = only(&findings, "phase-skipped");
+    assert_eq!(finding["line"], 17);
+    assert_eq!(
+        message(finding),
+        "the phase history goes from detection to investigation, skipping triage"
+    );
+}
+
+#[test]
+fn check_reports_phase_differing_from_history() {
+    let env = Env::new();
+    let id = env.open("Phase edited");
+    env.replace(
+        &incident_file(&id),
+        "phase = \"detection\"\ntlp",
+        "phase = \"triage\"\ntlp",
+    );
+    let (code, findings) = env.check_json(&[]);
+    assert_eq!(code, 1);
+    let finding = only(&findings, "phase-mismatch");
+    assert_eq!(finding["line"], 5);
+    assert!(message(finding).contains("last [[phase_history]] entry is detection"));
+}
+
+#[test]
+fn check_reports_waiver_of_unwaivable_gate() {
+    let env = Env::new();
+    let id = env.open("Waived triage");
+    let text = env.read(&incident_file(&id));
+    env.write(
+        &incident_file(&id),
+        &format!("{text}\n[[waivers]]\ngate = \"triage\"\nreason = \"\"\nby = \"Mallory\"\nat = \"2026-03-02T09:10:00Z\"\n"),
+    );
+    let (code, findings) = env.check_json(&[]);
+    assert_eq!(code, 1);
+    let gate = only(&findings, "waiver-gate");
+    assert_eq!(gate["line"], 17);
+    assert!(message(gate).contains("the triage gate cannot be waived"));
+    let reason = only(&findings, "waiver-reason-missing");
+    assert_eq!(reason["line"], 17);
+}
+
+#[test]
+fn check_reports_classification_data_missing_when_closed() {
+    let env = Env::demo();
+    let id = env.only_incident();
+    env.replace(
+        &incident_file(&id),
+        "attack = [\"T1110.001\", \"T1021.004\"]\n",
+        "",
+    );
+    let (code, findings) = env.check_json(&[]);
+    assert_eq!(code, 1);
+    let finding = only(&findings, "attack-missing");
+    assert_eq!(
+        message(finding),
+        "the incident is in closed, past the classification gate, but no valid ATT&CK \
+         technique is mapped"
+    );
+}
+
+#[test]
+fn check_reports_changed_evidence() {
+    let env = Env::demo();
+    let id = env.only_incident();
+    let metadata = env.records(&id, "evidence").remove(0);
+    let raw = metadata.replace(".toml", ".json");
+    let text = env.read(&raw);
+    env.write(&raw, &text.replace("attacker", "someone"));
+    let (code, findings) = env.check_json(&[]);
+    assert_eq!(code, 1);
+    let finding = only(&findings, "evidence-hash-mismatch");
+    assert_eq!(finding["file"], metadata);
+}
+
+#[test]
+fn check_warns_stale_report_before_closing() {
+    let env = Env::new();
+    let id = env.open("Stale document");
+    env.ok(&["lessons", &id]);
+    env.ok(&["timeline", "add", &id, "Proxy log reviewed"]);
+    let (code, findings) = env.check_json(&[]);
+    assert_eq!(code, 0, "{findings:#?}");
+    let finding = only(&findings, "lessons-stale");
+    assert_eq!(finding["severity"], "warning");
+    assert_eq!(finding["file"], format!("incidents/{id}/lessons.md"));
+}
+
+#[test]
+fn check_fails_stale_report_of_closed_incident() {
+    let env = Env::demo();
+    let id = env.only_incident();
+    env.replace(
+        &incident_file(&id),
+        "priority = \"P2\"",
+        "priority = \"P1\"",
+    );
+    let (code, findings) = env.check_json(&[]);
+    assert_eq!(code, 1);
+    let finding = only(&findings, "report-stale");
+    assert_eq!(finding["severity"], "error");
+    assert!(message(finding).contains(&format!("`casefile report {id}`")));
+}
+
+#[test]
+fn check_reports_template_syntax_error() {
+    let env = Env::new();
+    env.open("Template");
+    env.write("templates/report.md", "# {{ id \n");
+    let (code, findings) = env.check_json(&[]);
+    assert_eq!(code, 1);
+    let finding = only(&findings, "template-invalid");
+    assert_eq!(finding["file"], "templates/report.md");
+}
+
+#[test]
+fn check_reports_template_failing_for_incident() {
+    let env = Env::new();
+    let id = env.open("Template");
+    env.write("templates/lessons.md", "# {{ no_such_value.field }}\n");
+    let (code, findings) = env.check_json(&[]);
+    assert_eq!(code, 1);
+    let finding = only(&findings, "template-render");
+    assert_eq!(finding["incident"], id.as_str());
+    assert!(message(finding).contains("lessons.md"), "{finding}");
+}
+
+#[test]
+fn check_reports_invalid_config() {
+    let env = Env::new();
+    env.write("casefile.toml", "[incident]\nid_prefix = 7\n");
+    let (code, findings) = env.check_json(&[]);
+    assert_eq!(code, 1);
+    let finding = only(&findings, "config-invalid");
+    assert_eq!(finding["file"], "casefile.toml");
+    assert_eq!(finding["line"], 2);
+}
+
+// --- history against --base ---
+
+/// Creates branch `base` at HEAD, for checks of the changes made after it.
+fn mark_base(env: &Env) {
+    common::git_stdout(env, &["branch", "base"]);
+}
+
+#[test]
+fn check_base_reports_edited_past_entry() {
+    let env = Env::new();
+    let id = env.open("Edited entry");
+    env.ok(&[
+        "timeline",
+        "add",
+        &id,
+        "Blocked 203.0.113.9 at the firewall",
+    ]);
+    mark_base(&env);
+    let file = env
+        .records(&id, "timeline")
+        .into_iter()
+        .find(|file| env.read(file).contains("Blocked 203.0.113.9"))
+        .expect("the entry was written");
+    env.replace(&file, "Blocked 203.0.113.9", "Blocked 203.0.113.10");
+    env.commit_all("Fix a typo");
+    let (code, findings) = env.check_json(&["--base", "base"]);
+    assert_eq!(code, 1);
+    let finding = only(&findings, "record-edited");
+    assert_eq!(finding["file"], file);
+    assert!(
+        message(finding).contains("existed at base and was edited"),
+        "{finding}"
+    );
+    let (code, _) = env.check_json(&[]);
+    assert_eq!(code, 0, "without --base the edit is not visible");
+}
+
+#[test]
+fn check_base_reports_removed_ioc() {
+    let env = Env::new();
+    let id = env.open("Removed indicator");
+    env.ok(&["ioc", "add", &id, "evil.example.com", "--type", "domain"]);
+    mark_base(&env);
+    let file = env.records(&id, "iocs").remove(0);
+    common::git_stdout(&env, &["rm", "-q", &file]);
+    common::git_stdout(&env, &["commit", "-q", "-m", "Drop an indicator"]);
+    let (code, findings) = env.check_json(&["--base", "base"]);
+    assert_eq!(code, 1);
+    let finding = only(&findings, "record-removed");
+    assert_eq!(finding["file"], file);
+    assert!(message(finding).contains("iocs record"), "{finding}");
+}
+
+#[test]
+fn check_base_reports_closed_incident_changed_without_reopen() {
+    let env = Env::demo();
+    let id = env.only_incident();
+    mark_base(&env);
+    env.replace(
+        &incident_file(&id),
+        "priority = \"P2\"",
+        "priority = \"P1\"",
+    );
+    env.commit_all("Raise the priority");
+    let (code, findings) = env.check_json(&["--base", "base"]);
+    assert_eq!(code, 1, "{findings:#?}");
+    let finding = only(&findings, "closed-changed");
+    assert_eq!(finding["file"], incident_file(&id));
+    assert!(message(finding).contains("(incident.toml)"), "{finding}");
+}
+
+#[test]
+fn check_base_accepts_reopened_incident() {
+    let env = Env::demo();
+    let id = env.only_incident();
+    mark_base(&env);
+    env.ok(&["reopen", &id, "--reason", "A second source showed up"]);
+    env.ok(&["timeline", "add", &id, "Second source 203.0.113.20 seen"]);
+    let (code, findings) = env.check_json(&["--base", "base"]);
+    assert!(
+        !findings.iter().any(|f| f["code"] == "closed-changed"),
+        "{findings:#?}"
+    );
+    assert_eq!(code, 0, "{findings:#?}");
+}
+
+#[test]
+fn check_base_accepts_rendered_documents_of_closed_incident() {
+    let env = Env::demo();
+    let id = env.only_incident();
+    mark_base(&env);
+    let report = format!("incidents/{id}/report.md");
+    let text = env.read(&report);
+    env.write(&format!("incidents/{id}/report.html"), "<p>rendered</p>\n");
+    env.write(&report, &text.replace("## Summary", "## Summary\n"));
+    env.commit_all("Render the HTML report");
+    let (code, findings) = env.check_json(&["--base", "base"]);
+    assert_eq!(code, 0, "{findings:#?}");
+}
+
+#[test]
+fn check_base_warns_backdated_entry() {
+    let mut env = Env::new();
+    let id = env.open("Back-dated entry");
+    mark_base(&env);
+    env.at("2026-03-10T09:00:00Z");
+    env.ok(&[
+        "timeline",
+        "add",
+        &id,
+        "Login seen in the VPN log",
+        "--at",
+        "2026-03-01T09:00:00Z",
+    ]);
+    env.ok(&[
+        "timeline",
+        "add",
+        &id,
+        "Proxy log reviewed",
+        "--at",
+        "2026-03-09T12:00:00Z",
+    ]);
+    let (code, findings) = env.check_json(&["--base", "base"]);
+    assert_eq!(code, 0, "a back-dated entry is a warning: {findings:#?}");
+    let finding = only(&findings, "entry-backdated");
+    assert_eq!(finding["severity"], "warning");
+    assert_eq!(finding["line"], 1);
+    assert!(
+        message(finding).contains("2026-03-01T09:00:00Z is 216 hours before the commit"),
+        "{finding}"
+    );
+}
+
+#[test]
+fn check_base_rejects_unknown_revision() {
+    let env = Env::new();
+    let stderr = env.fails(&["check", "--base", "no-such-branch"]);
+    assert!(
+        stderr.contains("--base `no-such-branch` is not a commit"),
+        "{stderr}"
+    );
+}
+
+// --- output formats ---
+
+/// Sets `phase` to triage while the history ends in detection: one `phase-mismatch` error.
+fn mismatched_phase(env: &Env) -> String {
+    let id = env.open("Phase edited");
+    env.replace(
+        &incident_file(&id),
+        "phase = \"detection\"\ntlp",
+        "phase = \"triage\"\ntlp",
+    );
+    id
+}
+
+const MISMATCH: &str = "`phase` is triage but the last [[phase_history]] entry is detection";
+
+#[test]
+fn check_human_format_lists_findings() {
+    let env = Env::new();
+    let id = mismatched_phase(&env);
+    let output = env.run(&["check"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(
+        stdout,
+        format!("error: incidents/{id}/incident.toml:5: {MISMATCH} [phase-mismatch]\n")
+    );
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("1 error(s), 0 warning(s)"), "{stderr}");
+}
+
+#[test]
+fn check_github_format_writes_workflow_commands() {
+    let env = Env::new();
+    let id = mismatched_phase(&env);
+    env.ok(&["lessons", &id]);
+    env.ok(&["timeline", "add", &id, "Proxy log reviewed"]);
+    let output = env.run(&["check", "--format", "github"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{stdout}");
+    assert_eq!(
+        lines[0],
+        format!(
+            "::error file=incidents/{id}/incident.toml,line=5,title=phase-mismatch::{MISMATCH}"
+        )
+    );
+    assert!(
+        lines[1].starts_with(&format!(
+            "::warning file=incidents/{id}/lessons.md,title=lessons-stale::lessons.md does not match"
+        )),
+        "{}",
+        lines[1]
+    );
+}
+
+#[test]
+fn check_json_flag_selects_json_format() {
+    let env = Env::new();
+    let id = mismatched_phase(&env);
+    let output = env.run(&["--json", "check"]);
+    assert_eq!(output.status.code(), Some(1));
+    let findings: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(findings.len(), 1);
+    let finding = &findings[0];
+    assert_eq!(finding["severity"], "error");
+    assert_eq!(finding["code"], "phase-mismatch");
+    assert_eq!(finding["incident"], id.as_str());
+    assert_eq!(finding["file"], incident_file(&id));
+    assert_eq!(finding["line"], 5);
+    assert_eq!(finding["message"], MISMATCH);
+}
+
+#[test]
+fn check_reports_directory_without_incident_file() {
+    let env = Env::new();
+    env.write("incidents/IR-20260302-ABCD/notes.md", "# notes\n");
+    let (code, findings) = env.check_json(&[]);
+    assert_eq!(code, 1);
+    let finding = only(&findings, "incident-file-missing");
+    assert_eq!(finding["file"], "incidents/IR-20260302-ABCD");
+}
