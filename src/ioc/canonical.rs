@@ -176,6 +176,9 @@ fn check_label(label: &str) -> Result<(), String> {
     if label.starts_with('-') || label.ends_with('-') {
         return Err(format!("label `{label}` starts or ends with a hyphen"));
     }
+    if label.ends_with('_') {
+        return Err(format!("label `{label}` ends with an underscore"));
+    }
     if !label.bytes().any(|b| b.is_ascii_alphanumeric()) {
         return Err(format!("label `{label}` has no letter or digit"));
     }

@@ -215,7 +215,11 @@ impl Extractor {
                 None => continue,
             };
             let host_start = found.start() + at + 1;
-            let value = format!("{local}@{}", host.1);
+            let value = if domain_part.starts_with('[') {
+                format!("{local}@[{}]", host.1)
+            } else {
+                format!("{local}@{}", host.1)
+            };
             out.push(Candidate {
                 kind: IocType::Email,
                 start: found.start(),
@@ -308,6 +312,9 @@ impl Extractor {
                 128 => IocType::Sha512,
                 _ => continue,
             };
+            if names_other_digest(text, found.start()) {
+                continue;
+            }
             let value = found.as_str().to_ascii_lowercase();
             out.push(Candidate::leaf(kind, found.start(), found.end(), value));
         }
@@ -406,7 +413,8 @@ impl Extractor {
             let at_token_start = before.is_none_or(|c| {
                 c.is_whitespace() || matches!(c, '"' | '\'' | '=' | '(' | ':' | ',' | '[' | '{' | '<' | '>' | '|' | ';' | '`')
             });
-            if !at_token_start || found.as_str().starts_with("//") {
+            let matched = found.as_str();
+            if !at_token_start || matched.starts_with("//") || matched.contains("://") {
                 continue;
             }
             let end = extend_spaced(text, found.end(), '/', false);
@@ -429,7 +437,7 @@ impl Extractor {
     fn scan_dotted_names(&self, text: &str, out: &mut Vec<Candidate>) {
         for found in self.patterns.dotted_name.find_iter(text) {
             let matched = found.as_str();
-            let leading = matched.len() - matched.trim_start_matches(['-', '_']).len();
+            let leading = matched.len() - matched.trim_start_matches('-').len();
             let trimmed = matched[leading..].trim_end_matches(['-', '_']);
             let start = found.start() + leading;
             let name = valid_suffix(trimmed);
@@ -493,7 +501,7 @@ fn label_is_valid(label: &str) -> bool {
     !label.is_empty()
         && label.len() <= 63
         && !label.starts_with('-')
-        && !label.ends_with('-')
+        && !label.ends_with(['-', '_'])
         && label.chars().any(|c| c.is_alphanumeric())
 }
 
@@ -584,13 +592,14 @@ fn schemeless_url(text: &str, start: usize, end: usize) -> Option<Candidate> {
 fn email_host(domain_part: &str) -> Option<(Option<IocType>, String)> {
     if let Some(literal) = domain_part.strip_prefix('[') {
         let address = canonical::parse_ipv4(literal.strip_suffix(']')?).ok()?;
-        return Some((Some(IocType::Ipv4), format!("[{address}]")));
+        return Some((Some(IocType::Ipv4), address.to_string()));
     }
     if domain_part.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
         let address = canonical::parse_ipv4(domain_part).ok()?;
         return Some((Some(IocType::Ipv4), address.to_string()));
     }
-    let name = canonical::domain(domain_part, TldRule::Known).ok()?;
+    // Any alphabetic TLD: next to an `@`, names such as `root@db1.internal` are addresses.
+    let name = canonical::domain(domain_part, TldRule::Syntax).ok()?;
     Some((Some(IocType::Domain), name))
 }
 
@@ -601,13 +610,11 @@ fn ipv4_boundaries_ok(text: &str, start: usize, end: usize) -> bool {
     if before.is_some_and(|c| c.is_ascii_digit()) {
         return false;
     }
-    let before_before = start
-        .checked_sub(1)
-        .and_then(|one_back| prev_char(text, one_back));
+    let before_before = text[..start].chars().rev().nth(1);
     if before == Some('.') && before_before.is_none_or(|c| c.is_alphanumeric()) {
         return false;
     }
-    if before == Some('/') && before_before.is_some_and(|c| c.is_ascii_alphabetic()) {
+    if before == Some('/') && is_product_token(&text[..start - 1]) {
         return false;
     }
     let word_before = before_before.is_none_or(|c| !c.is_alphanumeric());
@@ -620,6 +627,32 @@ fn ipv4_boundaries_ok(text: &str, start: usize, end: usize) -> bool {
         Some('.') => !after.next().is_some_and(|c| c.is_alphanumeric()),
         _ => true,
     }
+}
+
+/// Labels that say the hex digits after them are not a file hash but an import hash or an
+/// Authenticode digest, which have the same lengths as MD5 and SHA-256.
+const OTHER_DIGEST_LABELS: &[&str] = &["imphash", "import hash", "authentihash"];
+
+/// Whether the text just before `start` labels the hex run as one of [`OTHER_DIGEST_LABELS`].
+fn names_other_digest(text: &str, start: usize) -> bool {
+    const WINDOW: usize = 24;
+    let mut window_start = start.saturating_sub(WINDOW);
+    while !text.is_char_boundary(window_start) {
+        window_start += 1;
+    }
+    let before = text[window_start..start].to_ascii_lowercase();
+    let label_end = before.trim_end_matches(|c: char| c.is_whitespace() || matches!(c, ':' | '-' | '='));
+    OTHER_DIGEST_LABELS.iter().any(|label| label_end.ends_with(label))
+}
+
+/// Whether `text` ends with a capitalized product name such as `Chrome` or `Firefox`, which
+/// in a user agent precedes a version (`Chrome/120.0.0.0`), not an address.
+fn is_product_token(text: &str) -> bool {
+    let word_start = text
+        .rfind(|c: char| !c.is_ascii_alphanumeric())
+        .map_or(0, |index| index + 1);
+    let word = &text[word_start..];
+    word.starts_with(|c: char| c.is_ascii_uppercase())
 }
 
 /// Whether an IPv6-shaped run is really hex pairs: a MAC address, EUI-64 or a fingerprint.
@@ -762,8 +795,14 @@ fn next_char(text: &str, index: usize) -> Option<char> {
 /// in a path or key. Among the rest, the first and longest of overlapping candidates wins.
 fn resolve(mut candidates: Vec<Candidate>) -> Vec<Extracted> {
     candidates.sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
-    let (containers, leaves): (Vec<Candidate>, Vec<Candidate>) =
+    let (mut containers, leaves): (Vec<Candidate>, Vec<Candidate>) =
         candidates.into_iter().partition(Candidate::is_container);
+    // A URL beats a path or address it overlaps, and an email address beats the rest.
+    containers.sort_by_key(|c| match c.kind {
+        IocType::Url => 0,
+        IocType::Email => 1,
+        _ => 2,
+    });
 
     let mut accepted: Vec<Candidate> = Vec::new();
     for candidate in containers {

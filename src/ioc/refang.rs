@@ -70,7 +70,9 @@ fn patterns() -> &'static Patterns {
             // http://example .com, a host with a space before its dot
             format!(r"(?-u:\b)(?:{plain_schemes})://[\w-]+(?:\.[\w-]+)*[ \t]+\."),
             // [.], (.), {.}, [dot], (at), [@], ].[, with the spaces around them
-            r"[ \t]*\\?[\[\(\{\]\)\}][\[\(\{ \t]*(?:\.|dot|punkt|punto|@|at|arroba)[\]\)\} \t]*\\?[\]\)\}\[\(\{][ \t]*".to_string(),
+            r"[ \t]*\\?[\[\(\{\]\)\}][\[\(\{ \t]*(?:\.|dot|punkt|punto|@|at|et|arroba)[\]\)\} \t]*\\?[\]\)\}\[\(\{][ \t]*".to_string(),
+            // fooDOT]com, fooat]bar.com: a word and a closing bracket glued into a name
+            r"(?-u:\B)(?:dot|punkt|punto|at|et|arroba)[\]\)\}](?-u:\b)".to_string(),
             // [:], [://], [/], [,], [-], [www]
             r"\\?[\[\(\{](?:://|::|:|//|/|,|-|www)\\?[\]\)\}]".to_string(),
             // one-sided brackets around a dot: [. or .) (only in a defanged context)
@@ -171,6 +173,12 @@ fn refang_match(text: &str, start: usize, end: usize, patterns: &Patterns) -> Op
         .collect::<String>()
         .to_ascii_lowercase();
     let has_bracket = matched.contains(['[', '(', '{', ']', ')', '}']);
+    let postceded = matched.len() > 1
+        && matched.ends_with([']', ')', '}'])
+        && matched[..matched.len() - 1].chars().all(|c| c.is_ascii_alphabetic());
+    if postceded {
+        return refang_postceded(text, start, end);
+    }
     if !has_bracket && matched.trim().eq_ignore_ascii_case("dot") || core == "-dot-" {
         return refang_word_dot(text, start, end);
     }
@@ -184,7 +192,7 @@ fn refang_match(text: &str, start: usize, end: usize, patterns: &Patterns) -> Op
             }
             ".".to_string()
         }
-        "@" | "at" | "arroba" => "@".to_string(),
+        "@" | "at" | "et" | "arroba" => "@".to_string(),
         ":" => ":".to_string(),
         "::" => "::".to_string(),
         "://" => "://".to_string(),
@@ -199,6 +207,23 @@ fn refang_match(text: &str, start: usize, end: usize, patterns: &Patterns) -> Op
         start,
         end,
         replacement,
+    })
+}
+
+/// Handles `fooDOT]com` and `fooat]bar.com`, a defang word glued between two name parts with
+/// only a closing bracket: refanged only when letters or digits touch both sides.
+fn refang_postceded(text: &str, start: usize, end: usize) -> Option<Edit> {
+    let before = text[..start].chars().next_back()?;
+    let after = text[end..].chars().next()?;
+    if !(before.is_alphanumeric() && after.is_alphanumeric()) {
+        return None;
+    }
+    let word = text[start..end - 1].to_ascii_lowercase();
+    let replacement = if matches!(word.as_str(), "at" | "et" | "arroba") { "@" } else { "." };
+    Some(Edit {
+        start,
+        end,
+        replacement: replacement.to_string(),
     })
 }
 
@@ -254,7 +279,8 @@ fn refang_loose_dot(text: &str, start: usize, end: usize, patterns: &Patterns) -
         .split('\\')
         .skip(1)
         .all(|after| after.is_empty() || after.starts_with(['.', '/', '(', ')']));
-    let ends_clean = !token.ends_with('\\');
+    // `\..\` is a parent directory in a Windows path, not an escaped dot.
+    let ends_clean = !token.ends_with('\\') && !token.contains("\\..");
     if !(escapes_only && ends_clean) && !defanged_context(text, start, end, patterns) {
         return None;
     }
@@ -303,7 +329,11 @@ fn refang_scheme(text: &str, start: usize, end: usize, patterns: &Patterns) -> O
         .find(|(defanged, _)| *defanged == word)
         .map_or(word, |(_, real)| real);
 
-    let mut replacement = format!("{scheme}://");
+    let mut replacement = if scheme == "file" && matched.contains("///") {
+        "file:///".to_string()
+    } else {
+        format!("{scheme}://")
+    };
     // The separator ends at its last slash, bracket, colon or underscore; what follows is the
     // host, possibly after spaces.
     let separator_end = matched
