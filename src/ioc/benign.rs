@@ -8,19 +8,63 @@ use super::{Indicator, IocType};
 
 /// IPv4 ranges that never name a host on the public internet, with the warning for each.
 const IPV4_RANGES: &[([u8; 4], u8, &str)] = &[
-    ([0, 0, 0, 0], 8, "\"this network\" range 0.0.0.0/8 (RFC 1122)"),
-    ([10, 0, 0, 0], 8, "private address range 10.0.0.0/8 (RFC 1918)"),
-    ([100, 64, 0, 0], 10, "shared address range 100.64.0.0/10 for carrier-grade NAT (RFC 6598)"),
+    (
+        [0, 0, 0, 0],
+        8,
+        "\"this network\" range 0.0.0.0/8 (RFC 1122)",
+    ),
+    (
+        [10, 0, 0, 0],
+        8,
+        "private address range 10.0.0.0/8 (RFC 1918)",
+    ),
+    (
+        [100, 64, 0, 0],
+        10,
+        "shared address range 100.64.0.0/10 for carrier-grade NAT (RFC 6598)",
+    ),
     ([127, 0, 0, 0], 8, "loopback range 127.0.0.0/8 (RFC 1122)"),
-    ([169, 254, 0, 0], 16, "link-local range 169.254.0.0/16 (RFC 3927)"),
-    ([172, 16, 0, 0], 12, "private address range 172.16.0.0/12 (RFC 1918)"),
-    ([192, 0, 2, 0], 24, "documentation range 192.0.2.0/24 (RFC 5737)"),
-    ([192, 168, 0, 0], 16, "private address range 192.168.0.0/16 (RFC 1918)"),
-    ([198, 18, 0, 0], 15, "benchmarking range 198.18.0.0/15 (RFC 2544)"),
-    ([198, 51, 100, 0], 24, "documentation range 198.51.100.0/24 (RFC 5737)"),
-    ([203, 0, 113, 0], 24, "documentation range 203.0.113.0/24 (RFC 5737)"),
+    (
+        [169, 254, 0, 0],
+        16,
+        "link-local range 169.254.0.0/16 (RFC 3927)",
+    ),
+    (
+        [172, 16, 0, 0],
+        12,
+        "private address range 172.16.0.0/12 (RFC 1918)",
+    ),
+    (
+        [192, 0, 2, 0],
+        24,
+        "documentation range 192.0.2.0/24 (RFC 5737)",
+    ),
+    (
+        [192, 168, 0, 0],
+        16,
+        "private address range 192.168.0.0/16 (RFC 1918)",
+    ),
+    (
+        [198, 18, 0, 0],
+        15,
+        "benchmarking range 198.18.0.0/15 (RFC 2544)",
+    ),
+    (
+        [198, 51, 100, 0],
+        24,
+        "documentation range 198.51.100.0/24 (RFC 5737)",
+    ),
+    (
+        [203, 0, 113, 0],
+        24,
+        "documentation range 203.0.113.0/24 (RFC 5737)",
+    ),
     ([224, 0, 0, 0], 4, "multicast range 224.0.0.0/4 (RFC 5771)"),
-    ([255, 255, 255, 255], 32, "limited broadcast address 255.255.255.255 (RFC 919)"),
+    (
+        [255, 255, 255, 255],
+        32,
+        "limited broadcast address 255.255.255.255 (RFC 919)",
+    ),
     ([240, 0, 0, 0], 4, "reserved range 240.0.0.0/4 (RFC 1112)"),
 ];
 
@@ -31,7 +75,11 @@ const IPV6_RANGES: &[(u128, u8, &str)] = &[
     (0xfc00 << 112, 7, "unique local range fc00::/7 (RFC 4193)"),
     (0xfe80 << 112, 10, "link-local range fe80::/10 (RFC 4291)"),
     (0xff00 << 112, 8, "multicast range ff00::/8 (RFC 4291)"),
-    (0x2001_0db8 << 96, 32, "documentation range 2001:db8::/32 (RFC 3849)"),
+    (
+        0x2001_0db8 << 96,
+        32,
+        "documentation range 2001:db8::/32 (RFC 3849)",
+    ),
 ];
 
 /// Top-level domains reserved by RFC 2606, RFC 6761 and RFC 6762, which resolve nowhere on
@@ -40,7 +88,10 @@ const RESERVED_TLDS: &[(&str, &str)] = &[
     ("example", "reserved top-level domain .example (RFC 2606)"),
     ("invalid", "reserved top-level domain .invalid (RFC 2606)"),
     ("local", "multicast DNS domain .local (RFC 6762)"),
-    ("localhost", "reserved top-level domain .localhost (RFC 6761)"),
+    (
+        "localhost",
+        "reserved top-level domain .localhost (RFC 6761)",
+    ),
     ("test", "reserved top-level domain .test (RFC 2606)"),
 ];
 
@@ -50,7 +101,10 @@ const RESERVED_DOMAINS: &[&str] = &["example.com", "example.net", "example.org"]
 /// Digests of zero bytes of input.
 const EMPTY_INPUT_HASHES: &[(&str, &str)] = &[
     ("d41d8cd98f00b204e9800998ecf8427e", "MD5 of an empty file"),
-    ("da39a3ee5e6b4b0d3255bfef95601890afd80709", "SHA-1 of an empty file"),
+    (
+        "da39a3ee5e6b4b0d3255bfef95601890afd80709",
+        "SHA-1 of an empty file",
+    ),
     (
         "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
         "SHA-256 of an empty file",
@@ -76,7 +130,9 @@ pub fn benign_reason(indicator: &Indicator) -> Option<String> {
         IocType::Cidr => cidr_reason(value),
         IocType::Domain | IocType::Hostname => domain_reason(value),
         IocType::Url => url_reason(value),
-        IocType::Email => value.rsplit_once('@').and_then(|(_, host)| host_reason(host)),
+        IocType::Email => value
+            .rsplit_once('@')
+            .and_then(|(_, host)| host_reason(host)),
         IocType::Md5 | IocType::Sha1 | IocType::Sha256 | IocType::Sha512 => EMPTY_INPUT_HASHES
             .iter()
             .find(|(hash, _)| *hash == value)
@@ -205,7 +261,10 @@ mod tests {
     #[test]
     fn benign_private_ipv4() {
         let warning = reason(IocType::Ipv4, "10.1.2.3");
-        assert_eq!(warning.as_deref(), Some("private address range 10.0.0.0/8 (RFC 1918)"));
+        assert_eq!(
+            warning.as_deref(),
+            Some("private address range 10.0.0.0/8 (RFC 1918)")
+        );
     }
 
     #[test]
@@ -215,16 +274,26 @@ mod tests {
 
     #[test]
     fn benign_loopback_and_link_local() {
-        assert!(reason(IocType::Ipv4, "127.0.0.1").unwrap().contains("loopback"));
-        assert!(reason(IocType::Ipv4, "169.254.1.1").unwrap().contains("link-local"));
-        assert!(reason(IocType::Ipv6, "fe80::1").unwrap().contains("link-local"));
+        assert!(reason(IocType::Ipv4, "127.0.0.1")
+            .unwrap()
+            .contains("loopback"));
+        assert!(reason(IocType::Ipv4, "169.254.1.1")
+            .unwrap()
+            .contains("link-local"));
+        assert!(reason(IocType::Ipv6, "fe80::1")
+            .unwrap()
+            .contains("link-local"));
         assert!(reason(IocType::Ipv6, "::1").unwrap().contains("loopback"));
     }
 
     #[test]
     fn benign_documentation_ranges() {
-        assert!(reason(IocType::Ipv4, "198.51.100.7").unwrap().contains("RFC 5737"));
-        assert!(reason(IocType::Ipv6, "2001:db8::1").unwrap().contains("RFC 3849"));
+        assert!(reason(IocType::Ipv4, "198.51.100.7")
+            .unwrap()
+            .contains("RFC 5737"));
+        assert!(reason(IocType::Ipv6, "2001:db8::1")
+            .unwrap()
+            .contains("RFC 3849"));
     }
 
     #[test]
@@ -235,9 +304,13 @@ mod tests {
 
     #[test]
     fn benign_reserved_names() {
-        assert!(reason(IocType::Domain, "evil.example").unwrap().contains(".example"));
+        assert!(reason(IocType::Domain, "evil.example")
+            .unwrap()
+            .contains(".example"));
         assert!(reason(IocType::Domain, "a.test").is_some());
-        assert!(reason(IocType::Domain, "sub.example.org").unwrap().contains("RFC 2606"));
+        assert!(reason(IocType::Domain, "sub.example.org")
+            .unwrap()
+            .contains("RFC 2606"));
         assert!(reason(IocType::Url, "http://localhost:8080/x").is_some());
         assert!(reason(IocType::Url, "http://127.0.0.1:8080/x").is_some());
         assert!(reason(IocType::Email, "bob@example.com").is_some());
@@ -247,12 +320,17 @@ mod tests {
     #[test]
     fn benign_empty_file_hash() {
         let hash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
-        assert_eq!(reason(IocType::Sha256, hash).as_deref(), Some("SHA-256 of an empty file"));
+        assert_eq!(
+            reason(IocType::Sha256, hash).as_deref(),
+            Some("SHA-256 of an empty file")
+        );
     }
 
     #[test]
     fn benign_private_asn() {
-        assert!(reason(IocType::Asn, "AS64512").unwrap().contains("RFC 6996"));
+        assert!(reason(IocType::Asn, "AS64512")
+            .unwrap()
+            .contains("RFC 6996"));
         assert_eq!(reason(IocType::Asn, "AS13335"), None);
     }
 }

@@ -65,7 +65,9 @@ fn parse_octet(part: &str) -> Result<u8, String> {
     if part.len() > 3 {
         return Err(format!("octet `{part}` has more than 3 digits"));
     }
-    let number: u16 = part.parse().map_err(|_| format!("octet `{part}` is not a number"))?;
+    let number: u16 = part
+        .parse()
+        .map_err(|_| format!("octet `{part}` is not a number"))?;
     u8::try_from(number).map_err(|_| format!("octet {number} is above 255"))
 }
 
@@ -91,7 +93,9 @@ fn cidr(value: &str) -> Checked {
     if prefix.is_empty() || prefix.len() > 3 || !prefix.bytes().all(|b| b.is_ascii_digit()) {
         return Err(format!("prefix length `{prefix}` is not a number"));
     }
-    let length: u8 = prefix.parse().map_err(|_| format!("prefix `{prefix}` is too long"))?;
+    let length: u8 = prefix
+        .parse()
+        .map_err(|_| format!("prefix `{prefix}` is too long"))?;
     if address.contains(':') {
         let address = parse_ipv6(address)?;
         if length > 128 {
@@ -152,7 +156,10 @@ fn dns_name(value: &str) -> Checked {
         idna::domain_to_ascii(trimmed).map_err(|_| "not a valid internationalized name")?
     };
     if ascii.len() > 253 {
-        return Err(format!("name is {} characters long, above 253", ascii.len()));
+        return Err(format!(
+            "name is {} characters long, above 253",
+            ascii.len()
+        ));
     }
     for label in ascii.split('.') {
         check_label(label)?;
@@ -235,7 +242,10 @@ pub(crate) fn split_url(value: &str) -> Result<UrlParts, String> {
     let host_start = authority_start + authority.rfind('@').map_or(0, |at| at + 1);
     let host_and_port = &value[host_start..path_start];
     let host_len = if host_and_port.starts_with('[') {
-        host_and_port.find(']').map(|end| end + 1).ok_or("unclosed `[` in host")?
+        host_and_port
+            .find(']')
+            .map(|end| end + 1)
+            .ok_or("unclosed `[` in host")?
     } else {
         host_and_port.find(':').unwrap_or(host_and_port.len())
     };
@@ -339,7 +349,10 @@ pub(crate) fn check_local_part(local: &str) -> Result<(), String> {
 
 /// Validates the part of an email address after `@`: a domain, `[IPv4]` or a bare IPv4.
 pub(crate) fn email_domain(domain_part: &str) -> Checked {
-    if let Some(literal) = domain_part.strip_prefix('[').and_then(|d| d.strip_suffix(']')) {
+    if let Some(literal) = domain_part
+        .strip_prefix('[')
+        .and_then(|d| d.strip_suffix(']'))
+    {
         return parse_ipv4(literal).map(|addr| format!("[{addr}]"));
     }
     if domain_part.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
@@ -350,7 +363,9 @@ pub(crate) fn email_domain(domain_part: &str) -> Checked {
 
 fn hash(value: &str, digits: usize) -> Checked {
     if let Some(bad) = value.chars().find(|c| !c.is_ascii_hexdigit()) {
-        return Err(format!("contains `{bad}`, which is not a hexadecimal digit"));
+        return Err(format!(
+            "contains `{bad}`, which is not a hexadecimal digit"
+        ));
     }
     if value.len() != digits {
         return Err(format!(
@@ -365,7 +380,9 @@ fn hash(value: &str, digits: usize) -> Checked {
 /// syntax since 2014). A space after `CVE` is accepted as written in some advisories.
 fn cve(value: &str) -> Checked {
     let upper = value.to_ascii_uppercase();
-    let Some(rest) = upper.strip_prefix("CVE").map(|r| r.strip_prefix(['-', ' ']).unwrap_or(r))
+    let Some(rest) = upper
+        .strip_prefix("CVE")
+        .map(|r| r.strip_prefix(['-', ' ']).unwrap_or(r))
     else {
         return Err("does not start with `CVE-`".to_string());
     };
@@ -376,7 +393,9 @@ fn cve(value: &str) -> Checked {
         return Err(format!("year `{year}` is not four digits"));
     }
     if sequence.len() < 4 || !sequence.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("sequence number `{sequence}` is not four or more digits"));
+        return Err(format!(
+            "sequence number `{sequence}` is not four or more digits"
+        ));
     }
     Ok(format!("CVE-{year}-{sequence}"))
 }
@@ -438,7 +457,9 @@ fn mac(value: &str) -> Checked {
         return Err("expected six hex pairs, such as `00:1a:2b:3c:4d:5e`".to_string());
     };
     if let Some(bad) = digits.chars().find(|c| !c.is_ascii_hexdigit()) {
-        return Err(format!("contains `{bad}`, which is not a hexadecimal digit"));
+        return Err(format!(
+            "contains `{bad}`, which is not a hexadecimal digit"
+        ));
     }
     let lower = digits.to_ascii_lowercase();
     let pairs: Vec<&str> = (0..6).map(|i| &lower[i * 2..i * 2 + 2]).collect();
@@ -473,7 +494,9 @@ fn registry_key(value: &str) -> Checked {
         .iter()
         .find(|(name, _)| name.eq_ignore_ascii_case(root))
     else {
-        return Err(format!("`{root}` is not a registry hive such as HKLM or HKEY_CURRENT_USER"));
+        return Err(format!(
+            "`{root}` is not a registry hive such as HKLM or HKEY_CURRENT_USER"
+        ));
     };
     if rest.is_empty() {
         return Ok((*short).to_string());
@@ -533,7 +556,10 @@ fn file_name(value: &str) -> Checked {
 
 fn user_account(value: &str) -> Checked {
     if let Some(bad) = value.chars().find(|c| c.is_control()) {
-        return Err(format!("contains the control character U+{:04X}", bad as u32));
+        return Err(format!(
+            "contains the control character U+{:04X}",
+            bad as u32
+        ));
     }
     Ok(value.to_string())
 }
@@ -550,7 +576,10 @@ mod tests {
 
     #[test]
     fn ipv4_reads_zero_padding_as_decimal() {
-        assert_eq!(parse_ipv4("010.001.002.003").unwrap().to_string(), "10.1.2.3");
+        assert_eq!(
+            parse_ipv4("010.001.002.003").unwrap().to_string(),
+            "10.1.2.3"
+        );
     }
 
     #[test]

@@ -41,6 +41,8 @@ struct Patterns {
     windows_path: Regex,
     unix_path: Regex,
     dotted_name: Regex,
+    /// `http://` encoded as percent escapes, hex digits or Base64.
+    encoded_url: Regex,
 }
 
 /// Hives that open a registry key in text.
@@ -53,9 +55,7 @@ impl Patterns {
         let compile = |pattern: &str| Regex::new(pattern).expect("extraction pattern compiles");
         Patterns {
             url: compile(&format!(r"(?i)(?-u:\b)(?:{schemes})://[^\s<>]+")),
-            email: compile(
-                r"[A-Za-z0-9_][A-Za-z0-9._%+-]*@(?:\[[0-9.]+\]|[\w-]+(?:\.[\w-]+)+)",
-            ),
+            email: compile(r"[A-Za-z0-9_][A-Za-z0-9._%+-]*@(?:\[[0-9.]+\]|[\w-]+(?:\.[\w-]+)+)"),
             ipv4: compile(r"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}(?:/[0-9]{1,2})?"),
             ipv6: compile(r"[0-9A-Fa-f:]*:[0-9A-Fa-f]*:[0-9A-Fa-f:.]*(?:/[0-9]{1,3})?"),
             hash: compile(r"[0-9A-Fa-f]{32,}"),
@@ -72,6 +72,13 @@ impl Patterns {
             ),
             unix_path: compile(r#"(?:~|\.\.?)?/[^\s"'<>|]*"#),
             dotted_name: compile(r"[\w-]+(?:\.[\w-]+)+"),
+            encoded_url: compile(concat!(
+                r"(?i:(?:https?|ftp)%3A%2F%2F)[0-9A-Za-z%._~+-]*",
+                r"|(?i:68747470(?:73)?3a2f2f)(?:[0-9A-Fa-f]{2})+",
+                // Base64 of `http://` and `https://` at each of the three byte alignments.
+                r"|[A-Za-z0-9+/]*(?:aHR0cDovL|aHR0cHM6Ly|dHRwOi8v|dHRwczovL|dHA6Ly8|dHBzOi8v)",
+                r"[A-Za-z0-9+/]*={0,2}",
+            )),
         }
     }
 }
@@ -126,7 +133,11 @@ impl Candidate {
     fn is_container(&self) -> bool {
         matches!(
             self.kind,
-            IocType::Url | IocType::Email | IocType::RegistryKey | IocType::FilePath | IocType::Cidr
+            IocType::Url
+                | IocType::Email
+                | IocType::RegistryKey
+                | IocType::FilePath
+                | IocType::Cidr
         )
     }
 
@@ -188,6 +199,7 @@ impl Extractor {
         if text.contains('/') {
             self.scan_unix_paths(text, &mut out);
         }
+        self.scan_encoded_urls(text, &mut out);
         out
     }
 
@@ -226,7 +238,9 @@ impl Extractor {
                 end: found.end(),
                 value,
                 inner_start: found.end(),
-                host: host.0.map(|kind| (kind, host.1.clone(), host_start, found.end())),
+                host: host
+                    .0
+                    .map(|kind| (kind, host.1.clone(), host_start, found.end())),
             });
         }
     }
@@ -253,12 +267,9 @@ impl Extractor {
                 continue;
             };
             let candidate = match prefix.and_then(|p| p.parse::<u8>().ok()) {
-                Some(length) if length <= 32 => Candidate::leaf(
-                    IocType::Cidr,
-                    start,
-                    end,
-                    format!("{address}/{length}"),
-                ),
+                Some(length) if length <= 32 => {
+                    Candidate::leaf(IocType::Cidr, start, end, format!("{address}/{length}"))
+                }
                 _ => Candidate::leaf(IocType::Ipv4, start, address_end, address.to_string()),
             };
             out.push(candidate);
@@ -278,7 +289,11 @@ impl Extractor {
             if prev_char(text, start).is_some_and(word_char) {
                 continue;
             }
-            let after = if prefix.is_some() { found.end() } else { address_end };
+            let after = if prefix.is_some() {
+                found.end()
+            } else {
+                address_end
+            };
             if next_char(text, after).is_some_and(|c| word_char(c) && !c.is_ascii_digit()) {
                 continue;
             }
@@ -339,12 +354,16 @@ impl Extractor {
             if next.is_some_and(|c| c.is_ascii_alphanumeric()) {
                 continue;
             }
-            if next == Some(separator as char) && next_next.is_some_and(|c| c.is_ascii_hexdigit())
-            {
+            if next == Some(separator as char) && next_next.is_some_and(|c| c.is_ascii_hexdigit()) {
                 continue;
             }
             if let Ok(value) = canonical::canonicalize(IocType::Mac, matched) {
-                out.push(Candidate::leaf(IocType::Mac, found.start(), found.end(), value));
+                out.push(Candidate::leaf(
+                    IocType::Mac,
+                    found.start(),
+                    found.end(),
+                    value,
+                ));
             }
         }
     }
@@ -352,7 +371,12 @@ impl Extractor {
     fn scan_cves(&self, text: &str, out: &mut Vec<Candidate>) {
         for found in self.patterns.cve.find_iter(text) {
             if let Ok(value) = canonical::canonicalize(IocType::Cve, found.as_str()) {
-                out.push(Candidate::leaf(IocType::Cve, found.start(), found.end(), value));
+                out.push(Candidate::leaf(
+                    IocType::Cve,
+                    found.start(),
+                    found.end(),
+                    value,
+                ));
             }
         }
     }
@@ -361,7 +385,10 @@ impl Extractor {
         for found in self.patterns.asn.find_iter(text) {
             let matched = found.as_str();
             // `AS 1234` and `asn 1234` are AS numbers, `as 2014` is prose.
-            if matched.contains(' ') && !(matched.starts_with("AS") || matched.len() > 3 && matched[..3].eq_ignore_ascii_case("asn")) {
+            if matched.contains(' ')
+                && !(matched.starts_with("AS")
+                    || matched.len() > 3 && matched[..3].eq_ignore_ascii_case("asn"))
+            {
                 continue;
             }
             if prev_char(text, found.start()).is_some_and(|c| matches!(c, '.' | '-' | '/')) {
@@ -373,7 +400,12 @@ impl Extractor {
                 continue;
             }
             if let Ok(value) = canonical::canonicalize(IocType::Asn, matched) {
-                out.push(Candidate::leaf(IocType::Asn, found.start(), found.end(), value));
+                out.push(Candidate::leaf(
+                    IocType::Asn,
+                    found.start(),
+                    found.end(),
+                    value,
+                ));
             }
         }
     }
@@ -384,7 +416,12 @@ impl Extractor {
             let end = found.start() + trim_path_end(&text[found.start()..end]).len();
             let written = undouble_backslashes(&text[found.start()..end]);
             if let Ok(value) = canonical::canonicalize(IocType::RegistryKey, &written) {
-                out.push(Candidate::path(IocType::RegistryKey, found.start(), end, value));
+                out.push(Candidate::path(
+                    IocType::RegistryKey,
+                    found.start(),
+                    end,
+                    value,
+                ));
             }
         }
     }
@@ -403,7 +440,12 @@ impl Extractor {
                 continue;
             }
             let value = undouble_backslashes(path);
-            out.push(Candidate::path(IocType::FilePath, found.start(), end, value));
+            out.push(Candidate::path(
+                IocType::FilePath,
+                found.start(),
+                end,
+                value,
+            ));
         }
     }
 
@@ -411,7 +453,22 @@ impl Extractor {
         for found in self.patterns.unix_path.find_iter(text) {
             let before = prev_char(text, found.start());
             let at_token_start = before.is_none_or(|c| {
-                c.is_whitespace() || matches!(c, '"' | '\'' | '=' | '(' | ':' | ',' | '[' | '{' | '<' | '>' | '|' | ';' | '`')
+                c.is_whitespace()
+                    || matches!(
+                        c,
+                        '"' | '\''
+                            | '='
+                            | '('
+                            | ':'
+                            | ','
+                            | '['
+                            | '{'
+                            | '<'
+                            | '>'
+                            | '|'
+                            | ';'
+                            | '`'
+                    )
             });
             let matched = found.as_str();
             if !at_token_start || matched.starts_with("//") || matched.contains("://") {
@@ -422,13 +479,65 @@ impl Extractor {
             let path = &text[found.start()..end];
             let segments: Vec<&str> = path.split('/').skip(1).filter(|s| !s.is_empty()).collect();
             let absolute = path.starts_with('/');
-            let enough = if absolute { segments.len() >= 2 } else { !segments.is_empty() };
-            let numeric = segments.iter().all(|s| s.bytes().all(|b| b.is_ascii_digit()));
+            let enough = if absolute {
+                segments.len() >= 2
+            } else {
+                !segments.is_empty()
+            };
+            let numeric = segments
+                .iter()
+                .all(|s| s.bytes().all(|b| b.is_ascii_digit()));
             if !enough || numeric {
                 continue;
             }
             let value = path.to_string();
-            out.push(Candidate::path(IocType::FilePath, found.start(), end, value));
+            out.push(Candidate::path(
+                IocType::FilePath,
+                found.start(),
+                end,
+                value,
+            ));
+        }
+    }
+
+    /// Scans URLs hidden in percent escapes (`http%3A%2F%2F...`), hex digits (`687474703a2f2f...`)
+    /// or Base64 (`aHR0cDovL...`), as found in macros, scripts and redirect parameters. The
+    /// decoded URL is reported with the offsets of the encoded text.
+    fn scan_encoded_urls(&self, text: &str, out: &mut Vec<Candidate>) {
+        for found in self.patterns.encoded_url.find_iter(text) {
+            let encoded = found.as_str();
+            let decoded = if encoded.contains('%') {
+                percent_decode(encoded)
+            } else if encoded.len() % 2 == 0 && encoded.bytes().all(|b| b.is_ascii_hexdigit()) {
+                hex_decode(encoded)
+            } else {
+                base64_decode(encoded)
+            };
+            // Decoded text may glue the scheme to what precedes it (`junkhttp://`).
+            let Some(scheme_at) = decoded
+                .as_ref()
+                .and_then(|d| d.find("http").or(d.find("ftp")))
+            else {
+                continue;
+            };
+            let decoded = decoded.unwrap_or_default()[scheme_at..].to_string();
+            let Some(url) = self.patterns.url.find(&decoded) else {
+                continue;
+            };
+            let url_end = trim_url_end(&decoded, url.start(), url.end());
+            let Some(mut candidate) =
+                url_candidate(&decoded, url.start(), url_end, TldRule::Syntax)
+            else {
+                continue;
+            };
+            candidate.start = found.start();
+            candidate.end = found.end();
+            candidate.inner_start = found.end();
+            if let Some(host) = candidate.host.as_mut() {
+                host.2 = found.start();
+                host.3 = found.end();
+            }
+            out.push(candidate);
         }
     }
 
@@ -450,7 +559,12 @@ impl Extractor {
                 Some(IocType::FileName) => {
                     let in_path = prev_char(text, start).is_some_and(|c| c == '/' || c == '\\');
                     if !in_path {
-                        out.push(Candidate::leaf(IocType::FileName, start, end, name.to_string()));
+                        out.push(Candidate::leaf(
+                            IocType::FileName,
+                            start,
+                            end,
+                            name.to_string(),
+                        ));
                     }
                 }
                 Some(_) => {
@@ -554,7 +668,12 @@ fn url_candidate(text: &str, start: usize, end: usize, rule: TldRule) -> Option<
     let derived = match host {
         Host::Domain(name) => Some((IocType::Domain, name, host_range.0, host_range.1)),
         Host::Ipv4(addr) => Some((IocType::Ipv4, addr.to_string(), host_range.0, host_range.1)),
-        Host::Ipv6(addr) => Some((IocType::Ipv6, addr.to_string(), host_range.0 + 1, host_range.1 - 1)),
+        Host::Ipv6(addr) => Some((
+            IocType::Ipv6,
+            addr.to_string(),
+            host_range.0 + 1,
+            host_range.1 - 1,
+        )),
         Host::Local(_) => None,
     };
     Some(Candidate {
@@ -641,8 +760,11 @@ fn names_other_digest(text: &str, start: usize) -> bool {
         window_start += 1;
     }
     let before = text[window_start..start].to_ascii_lowercase();
-    let label_end = before.trim_end_matches(|c: char| c.is_whitespace() || matches!(c, ':' | '-' | '='));
-    OTHER_DIGEST_LABELS.iter().any(|label| label_end.ends_with(label))
+    let label_end =
+        before.trim_end_matches(|c: char| c.is_whitespace() || matches!(c, ':' | '-' | '='));
+    OTHER_DIGEST_LABELS
+        .iter()
+        .any(|label| label_end.ends_with(label))
 }
 
 /// Whether `text` ends with a capitalized product name such as `Chrome` or `Firefox`, which
@@ -689,8 +811,23 @@ fn trim_url_end(text: &str, start: usize, end: usize) -> usize {
         };
         let closing = matches!(
             last,
-            '.' | ',' | ';' | ':' | '!' | '?' | '\'' | '"' | '`' | '>' | '*' | '…' | '。' | '、'
-                | '”' | '’' | '»' | '›'
+            '.' | ','
+                | ';'
+                | ':'
+                | '!'
+                | '?'
+                | '\''
+                | '"'
+                | '`'
+                | '>'
+                | '*'
+                | '…'
+                | '。'
+                | '、'
+                | '”'
+                | '’'
+                | '»'
+                | '›'
         );
         if !(unbalanced || closing) {
             break;
@@ -777,6 +914,73 @@ fn undouble_backslashes(path: &str) -> String {
     } else {
         path.to_string()
     }
+}
+
+/// Decodes `%XX` escapes; `None` when the result is not UTF-8.
+fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = bytes[i] == b'%' && i + 2 < bytes.len();
+        match escaped
+            .then(|| hex_pair(bytes[i + 1], bytes[i + 2]))
+            .flatten()
+        {
+            Some(byte) => {
+                out.push(byte);
+                i += 3;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// Decodes pairs of hex digits up to the first byte that is not printable ASCII.
+fn hex_decode(text: &str) -> Option<String> {
+    let decoded: Vec<u8> = text
+        .as_bytes()
+        .chunks_exact(2)
+        .map_while(|pair| hex_pair(pair[0], pair[1]))
+        .take_while(|byte| byte.is_ascii_graphic())
+        .collect();
+    String::from_utf8(decoded).ok()
+}
+
+fn hex_pair(high: u8, low: u8) -> Option<u8> {
+    let digit = |b: u8| (b as char).to_digit(16);
+    Some((digit(high)? * 16 + digit(low)?) as u8)
+}
+
+/// Decodes standard Base64 (RFC 4648 section 4) up to the padding, replacing invalid UTF-8.
+fn base64_decode(text: &str) -> Option<String> {
+    let value = |b: u8| -> Option<u32> {
+        match b {
+            b'A'..=b'Z' => Some(u32::from(b - b'A')),
+            b'a'..=b'z' => Some(u32::from(b - b'a') + 26),
+            b'0'..=b'9' => Some(u32::from(b - b'0') + 52),
+            b'+' => Some(62),
+            b'/' => Some(63),
+            _ => None,
+        }
+    };
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let mut buffer = 0u32;
+    let mut bits = 0;
+    for byte in text.bytes().take_while(|b| *b != b'=') {
+        buffer = (buffer << 6) | value(byte)?;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((buffer >> bits) as u8);
+            buffer &= (1 << bits) - 1;
+        }
+    }
+    Some(String::from_utf8_lossy(&out).into_owned())
 }
 
 fn prev_char(text: &str, index: usize) -> Option<char> {

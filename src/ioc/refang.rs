@@ -175,7 +175,9 @@ fn refang_match(text: &str, start: usize, end: usize, patterns: &Patterns) -> Op
     let has_bracket = matched.contains(['[', '(', '{', ']', ')', '}']);
     let postceded = matched.len() > 1
         && matched.ends_with([']', ')', '}'])
-        && matched[..matched.len() - 1].chars().all(|c| c.is_ascii_alphabetic());
+        && matched[..matched.len() - 1]
+            .chars()
+            .all(|c| c.is_ascii_alphabetic());
     if postceded {
         return refang_postceded(text, start, end);
     }
@@ -219,7 +221,11 @@ fn refang_postceded(text: &str, start: usize, end: usize) -> Option<Edit> {
         return None;
     }
     let word = text[start..end - 1].to_ascii_lowercase();
-    let replacement = if matches!(word.as_str(), "at" | "et" | "arroba") { "@" } else { "." };
+    let replacement = if matches!(word.as_str(), "at" | "et" | "arroba") {
+        "@"
+    } else {
+        "."
+    };
     Some(Edit {
         start,
         end,
@@ -280,7 +286,10 @@ fn refang_loose_dot(text: &str, start: usize, end: usize, patterns: &Patterns) -
         .skip(1)
         .all(|after| after.is_empty() || after.starts_with(['.', '/', '(', ')']));
     // `\..\` is a parent directory in a Windows path, not an escaped dot.
-    let ends_clean = !token.ends_with('\\') && !token.contains("\\..");
+    if token.contains("\\..") {
+        return None;
+    }
+    let ends_clean = !token.ends_with('\\');
     if !(escapes_only && ends_clean) && !defanged_context(text, start, end, patterns) {
         return None;
     }
@@ -347,7 +356,11 @@ fn refang_scheme(text: &str, start: usize, end: usize, patterns: &Patterns) -> O
     }
     let after = &text[edit_end..];
     if let Some(spaced) = patterns.spaced_host.find(after) {
-        let joined: String = spaced.as_str().chars().filter(|c| *c != ' ' && *c != '\t').collect();
+        let joined: String = spaced
+            .as_str()
+            .chars()
+            .filter(|c| *c != ' ' && *c != '\t')
+            .collect();
         replacement.push_str(&joined);
         edit_end += spaced.end();
     }
@@ -372,7 +385,9 @@ fn host_follows(after: &str) -> bool {
     if token.contains('.') || token.contains('[') || token.contains('(') {
         return true;
     }
-    after[token_end..].trim_start_matches([' ', '\t']).starts_with('.')
+    after[token_end..]
+        .trim_start_matches([' ', '\t'])
+        .starts_with('.')
 }
 
 /// Returns a defanged spelling of a canonical value for reports and exports, so that it cannot
@@ -417,6 +432,8 @@ fn defang_url(value: &str) -> String {
         format!("hxxp{rest}")
     } else if let Some(rest) = scheme.strip_prefix("ftp") {
         format!("fxp{rest}")
+    } else if let Some(rest) = scheme.strip_prefix("file") {
+        format!("fxle{rest}")
     } else {
         scheme.to_string()
     };
@@ -490,7 +507,10 @@ mod tests {
 
     #[test]
     fn refang_joins_spaced_host_after_scheme() {
-        assert_eq!(refang("http://example .com /test"), "http://example.com/test");
+        assert_eq!(
+            refang("http://example .com /test"),
+            "http://example.com/test"
+        );
     }
 
     #[test]
@@ -507,7 +527,10 @@ mod tests {
 
     #[test]
     fn defang_examples() {
-        assert_eq!(defang(IocType::Url, "http://evil.com/a.b"), "hxxp://evil[.]com/a.b");
+        assert_eq!(
+            defang(IocType::Url, "http://evil.com/a.b"),
+            "hxxp://evil[.]com/a.b"
+        );
         assert_eq!(defang(IocType::Ipv4, "1.2.3.4"), "1.2.3[.]4");
         assert_eq!(defang(IocType::Email, "user@evil.com"), "user[@]evil[.]com");
         let hash = "d41d8cd98f00b204e9800998ecf8427e";

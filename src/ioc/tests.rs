@@ -44,7 +44,10 @@ fn hash_is_lowercased() {
 
 #[test]
 fn ip_port_yields_ip() {
-    assert_eq!(values_of("connect 8.8.4.4:53 now", IocType::Ipv4), vec!["8.8.4.4"]);
+    assert_eq!(
+        values_of("connect 8.8.4.4:53 now", IocType::Ipv4),
+        vec!["8.8.4.4"]
+    );
 }
 
 #[test]
@@ -56,7 +59,11 @@ fn url_trailing_punctuation_is_trimmed() {
         "\"http://evil.com/x\"",
         "'http://evil.com/x'.",
     ] {
-        assert_eq!(values_of(text, IocType::Url), vec!["http://evil.com/x"], "{text}");
+        assert_eq!(
+            values_of(text, IocType::Url),
+            vec!["http://evil.com/x"],
+            "{text}"
+        );
     }
 }
 
@@ -75,13 +82,22 @@ fn url_yields_its_host() {
 
 #[test]
 fn url_host_is_canonical() {
-    assert_eq!(values_of("HTTP://EVIL.com/Path", IocType::Url), vec!["http://evil.com/Path"]);
+    assert_eq!(
+        values_of("HTTP://EVIL.com/Path", IocType::Url),
+        vec!["http://evil.com/Path"]
+    );
 }
 
 #[test]
 fn file_name_is_not_a_domain() {
-    assert_eq!(found("open invoice.zip now"), vec![(IocType::FileName, "invoice.zip".into())]);
-    assert_eq!(found("report.pdf"), vec![(IocType::FileName, "report.pdf".into())]);
+    assert_eq!(
+        found("open invoice.zip now"),
+        vec![(IocType::FileName, "invoice.zip".into())]
+    );
+    assert_eq!(
+        found("report.pdf"),
+        vec![(IocType::FileName, "report.pdf".into())]
+    );
 }
 
 #[test]
@@ -93,7 +109,10 @@ fn file_name_as_url_host_is_a_domain() {
 #[test]
 fn mac_is_not_ipv6() {
     let text = "mac aa:bb:cc:dd:ee:ff";
-    assert_eq!(found(text), vec![(IocType::Mac, "aa:bb:cc:dd:ee:ff".into())]);
+    assert_eq!(
+        found(text),
+        vec![(IocType::Mac, "aa:bb:cc:dd:ee:ff".into())]
+    );
 }
 
 #[test]
@@ -140,13 +159,19 @@ fn long_dotted_run_is_not_ip() {
 
 #[test]
 fn leading_zeros_are_dropped() {
-    assert_eq!(values_of("010.001.002.003", IocType::Ipv4), vec!["10.1.2.3"]);
+    assert_eq!(
+        values_of("010.001.002.003", IocType::Ipv4),
+        vec!["10.1.2.3"]
+    );
 }
 
 #[test]
 fn defanged_url_is_refanged() {
     let text = "C2 at hxxps://evil[.]example[.]com/gate.php today";
-    assert_eq!(values_of(text, IocType::Url), vec!["https://evil.example.com/gate.php"]);
+    assert_eq!(
+        values_of(text, IocType::Url),
+        vec!["https://evil.example.com/gate.php"]
+    );
 }
 
 #[test]
@@ -167,7 +192,10 @@ fn offsets_cover_the_match() {
 #[test]
 fn ipv6_is_compressed() {
     let text = "from 2001:0db8:0000:0000:0000:ff00:0042:8329 x";
-    assert_eq!(values_of(text, IocType::Ipv6), vec!["2001:db8::ff00:42:8329"]);
+    assert_eq!(
+        values_of(text, IocType::Ipv6),
+        vec!["2001:db8::ff00:42:8329"]
+    );
 }
 
 #[test]
@@ -177,22 +205,34 @@ fn time_is_not_ipv6() {
 
 #[test]
 fn bracketed_ipv6_with_port() {
-    assert_eq!(values_of("[2001:db8::1]:443", IocType::Ipv6), vec!["2001:db8::1"]);
+    assert_eq!(
+        values_of("[2001:db8::1]:443", IocType::Ipv6),
+        vec!["2001:db8::1"]
+    );
 }
 
 #[test]
 fn cidr_is_one_indicator() {
-    assert_eq!(found("block 10.0.0.0/8"), vec![(IocType::Cidr, "10.0.0.0/8".into())]);
+    assert_eq!(
+        found("block 10.0.0.0/8"),
+        vec![(IocType::Cidr, "10.0.0.0/8".into())]
+    );
 }
 
 #[test]
 fn domain_trailing_dot_is_dropped() {
-    assert_eq!(values_of("visit evil.com.", IocType::Domain), vec!["evil.com"]);
+    assert_eq!(
+        values_of("visit evil.com.", IocType::Domain),
+        vec!["evil.com"]
+    );
 }
 
 #[test]
 fn domain_unicode_is_punycode() {
-    assert_eq!(values_of("bücher.de", IocType::Domain), vec!["xn--bcher-kva.de"]);
+    assert_eq!(
+        values_of("bücher.de", IocType::Domain),
+        vec!["xn--bcher-kva.de"]
+    );
 }
 
 #[test]
@@ -207,12 +247,18 @@ fn java_package_is_not_domain() {
 
 #[test]
 fn cve_is_uppercased() {
-    assert_eq!(values_of("see cve-2021-44228", IocType::Cve), vec!["CVE-2021-44228"]);
+    assert_eq!(
+        values_of("see cve-2021-44228", IocType::Cve),
+        vec!["CVE-2021-44228"]
+    );
 }
 
 #[test]
 fn asn_forms_are_canonical() {
-    assert_eq!(values_of("AS 13335 and asn15169", IocType::Asn), vec!["AS13335", "AS15169"]);
+    assert_eq!(
+        values_of("AS 13335 and asn15169", IocType::Asn),
+        vec!["AS13335", "AS15169"]
+    );
     assert!(values_of("just as 2014", IocType::Asn).is_empty());
 }
 
@@ -232,7 +278,10 @@ fn windows_path_with_spaces() {
 
 #[test]
 fn unix_path_is_extracted() {
-    assert_eq!(values_of("cat /etc/passwd now", IocType::FilePath), vec!["/etc/passwd"]);
+    assert_eq!(
+        values_of("cat /etc/passwd now", IocType::FilePath),
+        vec!["/etc/passwd"]
+    );
     assert!(values_of("and/or", IocType::FilePath).is_empty());
 }
 
@@ -250,18 +299,28 @@ fn hash_in_url_path_is_kept() {
 
 #[test]
 fn email_domain_is_lowercased() {
-    assert_eq!(values_of("Bob@Evil.COM", IocType::Email), vec!["Bob@evil.com"]);
+    assert_eq!(
+        values_of("Bob@Evil.COM", IocType::Email),
+        vec!["Bob@evil.com"]
+    );
 }
 
 #[test]
 fn schemeless_url_is_extracted() {
-    assert!(has("get evil.com/payload.bin now", IocType::Url, "evil.com/payload.bin"));
+    assert!(has(
+        "get evil.com/payload.bin now",
+        IocType::Url,
+        "evil.com/payload.bin"
+    ));
 }
 
 #[test]
 fn parse_rejects_wrong_type_with_reason() {
     let error = parse_indicator("999.1.1.1", Some(IocType::Ipv4)).unwrap_err();
-    assert_eq!(error.to_string(), "invalid ipv4 `999.1.1.1`: octet 999 is above 255");
+    assert_eq!(
+        error.to_string(),
+        "invalid ipv4 `999.1.1.1`: octet 999 is above 255"
+    );
 }
 
 #[test]
@@ -313,7 +372,10 @@ fn detect_examples() {
 fn benign_warns_on_private_address() {
     let indicator = parse_indicator("10.0.0.5", None).unwrap();
     let reason = benign_reason(&indicator);
-    assert_eq!(reason.as_deref(), Some("private address range 10.0.0.0/8 (RFC 1918)"));
+    assert_eq!(
+        reason.as_deref(),
+        Some("private address range 10.0.0.0/8 (RFC 1918)")
+    );
 }
 
 #[test]

@@ -78,7 +78,10 @@ impl IocType {
 
     /// Whether the type is a file hash.
     pub fn is_hash(self) -> bool {
-        matches!(self, IocType::Md5 | IocType::Sha1 | IocType::Sha256 | IocType::Sha512)
+        matches!(
+            self,
+            IocType::Md5 | IocType::Sha1 | IocType::Sha256 | IocType::Sha512
+        )
     }
 
     /// Whether the type is a network indicator that a firewall or DNS filter can block.
