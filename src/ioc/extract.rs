@@ -862,11 +862,17 @@ fn trim_path_end(path: &str) -> &str {
 ///
 /// A space is taken as part of the component only when the words after it reach another
 /// separator within the same component and none of them looks like an option (`-x`), an
-/// assignment or, for registry keys, another hive. So the last component never contains a
-/// space, and `...\ConsoleIME on the windows box` stops after `ConsoleIME`.
+/// assignment or, for registry keys, another hive, and the component before the space holds
+/// no file name or query. So the last component never contains a space, and
+/// `...\ConsoleIME on the windows box` stops after `ConsoleIME`.
 fn extend_spaced(text: &str, mut end: usize, separator: char, registry: bool) -> usize {
     const MAX_WORDS: usize = 8;
     'extend: loop {
+        // A component holding a file name or a query ends the path: `/a/b.php?q=1 HTTP/1.1`.
+        let component_start = text[..end].rfind(separator).map_or(0, |i| i + 1);
+        if text[component_start..end].contains(['.', '?', '=', '&']) {
+            break;
+        }
         let mut cursor = end;
         for _ in 0..MAX_WORDS {
             let rest = &text[cursor..];

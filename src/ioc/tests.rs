@@ -392,3 +392,9 @@ fn extractor_is_reusable() {
     assert_eq!(extractor.extract("no indicators here").len(), 0);
     assert_eq!(extractor.extract("8.8.8.8").len(), 1);
 }
+
+#[test]
+fn request_path_stops_before_protocol() {
+    let text = "\"GET /admin/report.php?q=1 HTTP/1.1\" 200";
+    assert_eq!(values_of(text, IocType::FilePath), vec!["/admin/report.php?q=1"]);
+}
