@@ -3,9 +3,10 @@
 
 Usage: gen_log.py OUTPUT SIZE_MB [SEED]
 
-Lines imitate web access logs, firewall and DNS records, JSON alerts, Windows process events
-and analyst notes. About one line in three carries no indicator beyond a private address or a
-timestamp, and one indicator in twenty is defanged, as in threat reports pasted into notes.
+Lines imitate web access logs (30%), firewall drops (20%), DNS queries (12%), JSON alerts
+(13%), Sysmon process events (10%), analyst notes (8%) and application lines without
+indicators (7%). Two notes in five carry a defanged URL or address, as threat reports pasted
+into notes do.
 """
 
 import random

@@ -110,7 +110,7 @@ fn cidr(value: &str) -> Checked {
     Ok(format!("{address}/{length}"))
 }
 
-/// How strictly [`domain`] checks the top-level domain.
+/// The check [`domain`] applies to the top-level domain.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum TldRule {
     /// Any alphabetic or `xn--` label: an analyst may name an internal or a new TLD.
@@ -143,8 +143,9 @@ fn hostname(value: &str) -> Checked {
 
 /// Lower-cases and IDNA-encodes a sequence of DNS labels and checks each label.
 ///
-/// Labels may hold letters, digits, hyphens and underscores (the last appear in service names
-/// such as `_dmarc` and in Windows host names); a label may not start or end with a hyphen.
+/// Labels may contain letters, digits, hyphens and underscores, because underscores appear in
+/// service names such as `_dmarc` and in Windows host names. A label may not start or end with
+/// a hyphen.
 fn dns_name(value: &str) -> Checked {
     let trimmed = value.strip_suffix('.').unwrap_or(value);
     if trimmed.is_empty() {
@@ -320,8 +321,8 @@ fn is_local_part_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c)
 }
 
-/// Validates an email address and returns it with the domain lower-cased; the local part keeps
-/// its case because RFC 5321 leaves its interpretation to the receiving host.
+/// Validates an email address and returns it with the domain lower-cased. The local part keeps
+/// its case, because RFC 5321 leaves its interpretation to the receiving host.
 fn email(value: &str) -> Checked {
     let Some((local, domain_part)) = value.rsplit_once('@') else {
         return Err("missing `@`".to_string());

@@ -54,7 +54,9 @@ impl Patterns {
         let schemes = canonical::URL_SCHEMES.join("|");
         let compile = |pattern: &str| Regex::new(pattern).expect("extraction pattern compiles");
         Patterns {
-            url: compile(&format!(r"(?i)(?-u:\b)(?:{schemes})://[^\s<>]+")),
+            url: compile(&format!(
+                r"(?i)(?-u:\b)(?:{schemes})://[^\s<>\x00-\x1f\x7f]+"
+            )),
             email: compile(r"[A-Za-z0-9_][A-Za-z0-9._%+-]*@(?:\[[0-9.]+\]|[\w-]+(?:\.[\w-]+)+)"),
             ipv4: compile(r"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}(?:/[0-9]{1,2})?"),
             ipv6: compile(r"[0-9A-Fa-f:]*:[0-9A-Fa-f]*:[0-9A-Fa-f:.]*(?:/[0-9]{1,3})?"),
@@ -102,9 +104,9 @@ struct Candidate {
     start: usize,
     end: usize,
     value: String,
-    /// Where the part begins inside which some other indicators are kept: a URL's path (an
-    /// address or hash in its path or query counts, its user info and host do not), or the
-    /// start of a path or registry key.
+    /// Start of the part inside which some other indicators are kept: a URL's path (an address
+    /// or hash in its path or query counts, its user info and host do not), or the start of a
+    /// path or registry key.
     inner_start: usize,
     /// The host of a URL or the domain of an email address, reported on its own as well.
     host: Option<(IocType, String, usize, usize)>,
@@ -122,7 +124,7 @@ impl Candidate {
         }
     }
 
-    /// A path or registry key, inside which only hashes are kept.
+    /// Creates a path or registry key candidate, inside which only hashes are kept.
     fn path(kind: IocType, start: usize, end: usize, value: String) -> Self {
         Candidate {
             inner_start: start,
@@ -141,7 +143,7 @@ impl Candidate {
         )
     }
 
-    /// Whether an indicator of `kind` inside this one's inner part is reported too.
+    /// Returns whether an indicator of `kind` inside this one's inner part is reported too.
     fn keeps_inner(&self, kind: IocType) -> bool {
         match self.kind {
             IocType::Url => kind.is_hash() || kind == IocType::Cve || kind.is_network(),
@@ -159,9 +161,9 @@ impl Extractor {
         }
     }
 
-    /// Returns every indicator in `text`, in order of position, refanging defanged forms
-    /// first. A URL also yields its host and an email address its domain, each with the
-    /// offsets of that part; repeated values are reported at each position.
+    /// Returns every indicator in `text` in order of position, refanging defanged forms first.
+    /// A URL also yields its host and an email address its domain, each with the offsets of
+    /// that part. A value that occurs twice is reported at each position.
     pub fn extract(&self, text: &str) -> Vec<Extracted> {
         let refanged = refang::refang_mapped(text);
         let scanned = refanged.as_ref().map_or(text, |r| r.text.as_str());
@@ -582,9 +584,9 @@ impl Extractor {
     }
 }
 
-/// Removes labels from the left of a dotted name until the rest is a valid label sequence,
-/// so `www.-evil.com` yields `evil.com`; a label that only has leading hyphens is kept without
-/// them.
+/// Removes labels from the left of a dotted name until the rest is a valid label sequence, so
+/// `www.-evil.com` yields `evil.com`. A label whose only fault is leading hyphens is kept
+/// without them.
 fn valid_suffix(name: &str) -> &str {
     let mut start = name.len();
     let mut rest = name;

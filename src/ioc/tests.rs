@@ -396,5 +396,8 @@ fn extractor_is_reusable() {
 #[test]
 fn request_path_stops_before_protocol() {
     let text = "\"GET /admin/report.php?q=1 HTTP/1.1\" 200";
-    assert_eq!(values_of(text, IocType::FilePath), vec!["/admin/report.php?q=1"]);
+    assert_eq!(
+        values_of(text, IocType::FilePath),
+        vec!["/admin/report.php?q=1"]
+    );
 }
