@@ -67,12 +67,12 @@ impl Patterns {
             cve: compile(r"(?i)(?-u:\b)CVE[- ]?[0-9]{4}-[0-9]{4,}(?-u:\b)"),
             asn: compile(r"(?i)(?-u:\b)ASN?[ ]?[0-9]{1,10}(?-u:\b)"),
             registry_key: compile(&format!(
-                r#"(?i)(?-u:\b)(?:{REGISTRY_ROOT_PATTERN}):?\\[^\s"'<>|]*"#
+                r#"(?i)(?-u:\b)(?:{REGISTRY_ROOT_PATTERN}):?\\[^\s"'<>|\x00-\x1f\x7f]*"#
             )),
             windows_path: compile(
-                r#"(?i)(?:(?-u:\b)[a-z]:\\|\\\\[a-z0-9._$-]+\\|\.\.?\\)[^\s"'<>|*?]*"#,
+                r#"(?i)(?:(?-u:\b)[a-z]:\\|\\\\[a-z0-9._$-]+\\|\.\.?\\)[^\s"'<>|*?\x00-\x1f\x7f]*"#,
             ),
-            unix_path: compile(r#"(?:~|\.\.?)?/[^\s"'<>|]*"#),
+            unix_path: compile(r#"(?:~|\.\.?)?/[^\s"'<>|\x00-\x1f\x7f]*"#),
             dotted_name: compile(r"[\w-]+(?:\.[\w-]+)+"),
             encoded_url: compile(concat!(
                 r"(?i:(?:https?|ftp)%3A%2F%2F)[0-9A-Za-z%._~+-]*",
@@ -699,7 +699,9 @@ fn schemeless_url(text: &str, start: usize, end: usize) -> Option<Candidate> {
         return None;
     }
     let path_len = text[end..]
-        .find(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"' | '\'' | ','))
+        .find(|c: char| {
+            c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '"' | '\'' | ',')
+        })
         .unwrap_or(text.len() - end);
     let url_end = trim_url_end(text, start, end + path_len);
     if url_end <= end + 1 {
@@ -882,7 +884,9 @@ fn extend_spaced(text: &str, mut end: usize, separator: char, registry: bool) ->
                 break 'extend;
             }
             let word_len = rest[1..]
-                .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>' | '|'))
+                .find(|c: char| {
+                    c.is_whitespace() || c.is_control() || matches!(c, '"' | '\'' | '<' | '>' | '|')
+                })
                 .unwrap_or(rest.len() - 1);
             let word = &rest[1..1 + word_len];
             let head = word.split(separator).next().unwrap_or(word);

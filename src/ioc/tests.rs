@@ -401,3 +401,20 @@ fn request_path_stops_before_protocol() {
         vec!["/admin/report.php?q=1"]
     );
 }
+
+/// Found by fuzzing: a URL written without a scheme ran on across NUL bytes.
+#[test]
+fn schemeless_url_stops_at_control_character() {
+    let text = "keycodes777[dot]ru/x1ohm\0\0\0/e[dot]php";
+    assert_eq!(values_of(text, IocType::Url), vec!["keycodes777.ru/x1ohm"]);
+}
+
+/// Found by fuzzing: a path with a spaced component ran on across NUL bytes.
+#[test]
+fn spaced_path_stops_at_control_character() {
+    let text = "/Library/File System/HFS/\0\0,x/a.appex";
+    assert_eq!(
+        values_of(text, IocType::FilePath),
+        vec!["/Library/File System/HFS/"]
+    );
+}
