@@ -438,7 +438,7 @@ impl Extractor {
             let end = found.start() + trim_path_end(&text[found.start()..end]).len();
             let path = &text[found.start()..end];
             let components = path.split('\\').filter(|c| !c.is_empty()).count();
-            if components < 2 {
+            if components < 2 || path.contains("://") {
                 continue;
             }
             let value = undouble_backslashes(path);

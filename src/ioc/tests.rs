@@ -418,3 +418,10 @@ fn spaced_path_stops_at_control_character() {
         vec!["/Library/File System/HFS/"]
     );
 }
+
+/// Found by fuzzing: a drive letter glued to a URL made a path that is really a URL.
+#[test]
+fn windows_path_is_not_a_url() {
+    let text = r"c:\tps://github.com/x\y";
+    assert!(values_of(text, IocType::FilePath).is_empty());
+}
