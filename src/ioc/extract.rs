@@ -775,8 +775,10 @@ fn names_other_digest(text: &str, start: usize) -> bool {
 /// in a user agent precedes a version (`Chrome/120.0.0.0`), not an address.
 fn is_product_token(text: &str) -> bool {
     let word_start = text
-        .rfind(|c: char| !c.is_ascii_alphanumeric())
-        .map_or(0, |index| index + 1);
+        .char_indices()
+        .rev()
+        .find(|(_, c)| !c.is_ascii_alphanumeric())
+        .map_or(0, |(index, c)| index + c.len_utf8());
     let word = &text[word_start..];
     word.starts_with(|c: char| c.is_ascii_uppercase())
 }

@@ -258,8 +258,10 @@ fn defanged_context(text: &str, start: usize, end: usize, patterns: &Patterns) -
 
 fn token_around(text: &str, start: usize, end: usize) -> &str {
     let token_start = text[..start]
-        .rfind(char::is_whitespace)
-        .map_or(0, |index| index + 1);
+        .char_indices()
+        .rev()
+        .find(|(_, c)| c.is_whitespace())
+        .map_or(0, |(index, c)| index + c.len_utf8());
     let token_end = text[end..]
         .find(char::is_whitespace)
         .map_or(text.len(), |index| end + index);

@@ -425,3 +425,15 @@ fn windows_path_is_not_a_url() {
     let text = r"c:\tps://github.com/x\y";
     assert!(values_of(text, IocType::FilePath).is_empty());
 }
+
+/// Found by fuzzing: a no-break space before a one-sided bracket split a character.
+#[test]
+fn refang_token_after_no_break_space() {
+    let text = "a\u{a0}b.]c hxxp://x";
+    assert_eq!(refang(text), "a\u{a0}b.]c http://x");
+}
+
+#[test]
+fn version_after_non_ascii_word() {
+    assert_eq!(values_of("é/1.2.3.4", IocType::Ipv4), vec!["1.2.3.4"]);
+}
