@@ -437,3 +437,12 @@ fn refang_token_after_no_break_space() {
 fn version_after_non_ascii_word() {
     assert_eq!(values_of("é/1.2.3.4", IocType::Ipv4), vec!["1.2.3.4"]);
 }
+
+/// Found by fuzzing: a spaced path component reached into a URL.
+#[test]
+fn spaced_unix_path_is_not_a_url() {
+    let text = "/a b/c d/xxp://example.com/e f/g";
+    assert!(values_of(text, IocType::FilePath)
+        .iter()
+        .all(|p| !p.contains("://")));
+}
