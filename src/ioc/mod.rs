@@ -1,12 +1,27 @@
 //! Indicators of compromise: their types, canonical forms, validation and extraction from text.
+//!
+//! Values are refanged before anything else, so `hxxp://evil[.]com` and `http://evil.com` are
+//! one indicator, and stored in one canonical spelling per type (lower-case hashes and
+//! domains, IDNA `xn--` domains, compressed IPv6, upper-case CVE IDs, `AS` numbers, colon MAC
+//! addresses).
 
+mod benign;
+mod canonical;
+mod extract;
+mod refang;
+mod tlds;
 mod types;
 
-pub use types::IocType;
+use std::fmt;
 
-// Temporary minimal engine; replaced by the full engine.
 use serde::{Deserialize, Serialize};
 
+pub use benign::benign_reason;
+pub use extract::{Extracted, Extractor};
+pub use refang::{defang, refang};
+pub use types::{IocType, UnknownIocType};
+
+/// An indicator of compromise in its canonical spelling.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Indicator {
     #[serde(rename = "type")]
@@ -14,75 +29,103 @@ pub struct Indicator {
     pub value: String,
 }
 
-#[derive(Debug, thiserror::Error)]
-#[error("invalid {} `{value}`: {reason}", kind.map(|k| k.as_str()).unwrap_or("indicator"))]
+impl fmt::Display for Indicator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.kind, self.value)
+    }
+}
+
+/// Error for a value that is not a valid indicator of its stated or detected type.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct InvalidIoc {
+    /// The value as given, before refanging.
     pub value: String,
+    /// The stated type, or `None` when no type was stated and none was detected.
     pub kind: Option<IocType>,
     pub reason: String,
 }
 
-pub fn refang(text: &str) -> String {
-    text.replace("[.]", ".")
-        .replace("hxxp", "http")
-        .replace("[at]", "@")
-}
-
-pub fn defang(kind: IocType, value: &str) -> String {
-    match kind {
-        IocType::Ipv4 | IocType::Domain | IocType::Url | IocType::Email => value
-            .replace("http", "hxxp")
-            .replace('.', "[.]")
-            .replace('@', "[@]"),
-        _ => value.to_string(),
+impl fmt::Display for InvalidIoc {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.kind {
+            Some(kind) => write!(f, "invalid {kind} `{}`: {}", self.value, self.reason),
+            None => write!(f, "invalid indicator `{}`: {}", self.value, self.reason),
+        }
     }
 }
 
+/// Returns the type of one already isolated, refanged value, or `None` when it is none of
+/// the types casefile extracts. User accounts and host names are never detected, because
+/// almost any word could be one; state those types explicitly.
 pub fn detect(value: &str) -> Option<IocType> {
-    if value.parse::<std::net::Ipv4Addr>().is_ok() {
-        return Some(IocType::Ipv4);
+    let value = value.trim();
+    if value.is_empty() {
+        return None;
     }
-    if value.parse::<std::net::Ipv6Addr>().is_ok() {
-        return Some(IocType::Ipv6);
-    }
-    let hex = value.bytes().all(|b| b.is_ascii_hexdigit());
-    match value.len() {
-        32 if hex => Some(IocType::Md5),
-        40 if hex => Some(IocType::Sha1),
-        64 if hex => Some(IocType::Sha256),
-        _ if value.starts_with('/') => Some(IocType::FilePath),
-        _ if value.contains('.') => Some(IocType::Domain),
-        _ => None,
-    }
+    let found = extract::shared().extract(value);
+    let whole = found
+        .iter()
+        .find(|item| item.start == 0 && item.end == value.len())
+        .map(|item| item.indicator.kind);
+    whole.or_else(|| detect_structured(value))
 }
 
+/// Detects the types whose whole-value form is looser than the free-text patterns.
+fn detect_structured(value: &str) -> Option<IocType> {
+    let candidates = [
+        IocType::Url,
+        IocType::Email,
+        IocType::Cidr,
+        IocType::Ipv4,
+        IocType::Ipv6,
+        IocType::Mac,
+        IocType::Cve,
+        IocType::RegistryKey,
+        IocType::FilePath,
+    ];
+    candidates
+        .into_iter()
+        .find(|kind| canonical::canonicalize(*kind, value).is_ok())
+}
+
+/// Refangs `input`, detects its type when `kind` is `None`, validates it against the type and
+/// returns it in canonical form.
+///
+/// Surrounding whitespace is trimmed. User accounts, paths, file names and registry keys are
+/// not refanged, because brackets and backslashes are ordinary characters in them.
 pub fn parse_indicator(input: &str, kind: Option<IocType>) -> Result<Indicator, InvalidIoc> {
-    let value = refang(input.trim());
-    let kind = kind.or_else(|| detect(&value)).ok_or_else(|| InvalidIoc {
+    let trimmed = input.trim();
+    let invalid = |kind: Option<IocType>, reason: String| InvalidIoc {
         value: input.to_string(),
-        kind: None,
-        reason: "type not recognized".into(),
-    })?;
-    if kind == IocType::Ipv4 && value.parse::<std::net::Ipv4Addr>().is_err() {
-        return Err(InvalidIoc {
-            value: input.into(),
-            kind: Some(kind),
-            reason: "not an IPv4 address".into(),
-        });
-    }
-    Ok(Indicator {
         kind,
-        value: if kind.is_hash() {
-            value.to_ascii_lowercase()
-        } else {
-            value
-        },
-    })
+        reason,
+    };
+    if trimmed.is_empty() {
+        return Err(invalid(kind, "empty value".to_string()));
+    }
+    let literal = matches!(
+        kind,
+        Some(IocType::UserAccount | IocType::FilePath | IocType::FileName | IocType::RegistryKey)
+    );
+    let value = if literal {
+        trimmed.to_string()
+    } else {
+        refang(trimmed)
+    };
+    let Some(kind) = kind.or_else(|| detect(&value)) else {
+        let reason = "not a recognized indicator type; pass the type explicitly".to_string();
+        return Err(invalid(None, reason));
+    };
+    match canonical::canonicalize(kind, &value) {
+        Ok(value) => Ok(Indicator { kind, value }),
+        Err(reason) => Err(invalid(Some(kind), reason)),
+    }
 }
 
-pub fn benign_reason(indicator: &Indicator) -> Option<String> {
-    match indicator.value.parse::<std::net::Ipv4Addr>() {
-        Ok(ip) if ip.is_private() => Some("private address range".into()),
-        _ => None,
-    }
+/// Returns every indicator in `text`, using a process-wide [`Extractor`] built on first use.
+pub fn extract(text: &str) -> Vec<Extracted> {
+    extract::shared().extract(text)
 }
+
+#[cfg(test)]
+mod tests;
