@@ -376,6 +376,9 @@ pub fn add_alert_records(
         if !seen.insert((indicator.kind, indicator.value.clone())) {
             continue;
         }
+        if let Some(reason) = ioc::benign_reason(&indicator) {
+            context.warn(format!("{} {} from {} looks benign: {reason}", indicator.kind, indicator.value, observable.field));
+        }
         let record = IocRecord {
             id: String::new(),
             kind: indicator.kind,
