@@ -10,7 +10,7 @@ use std::fs;
 use std::io::Write;
 use std::path::{Component, Path, PathBuf};
 
-use git2::{ObjectType, Oid, Repository, Signature, Time, Tree};
+use git2::{IndexEntry, IndexTime, ObjectType, Oid, Repository, Signature, Time, Tree};
 
 use crate::clock::Clock;
 use crate::config::{Config, CONFIG_FILE};
@@ -88,6 +88,11 @@ impl Change {
 
     pub fn is_empty(&self) -> bool {
         self.writes.is_empty() && self.removals.is_empty() && self.prewritten.is_empty()
+    }
+
+    /// Returns the number of paths the change writes, removes or has written.
+    pub fn len(&self) -> usize {
+        self.writes.len() + self.removals.len() + self.prewritten.len()
     }
 
     /// Returns every path the change writes, removes or has written.
@@ -215,7 +220,31 @@ impl CaseRepo {
     }
 
     fn commit(&self, change: &Change, analyst: &Analyst, clock: &Clock) -> Result<Oid> {
-        let repo = &self.git;
+        // A large change is built in an in-memory object store and written as one pack, because
+        // libgit2 writes every loose object through a temporary file and rescans the pack
+        // directory for each new object. Small changes write loose objects as git does.
+        let packed = change.len() > PACK_THRESHOLD;
+        let scratch = if packed {
+            Some(Repository::open(&self.root).map_err(Error::git("open the repository"))?)
+        } else {
+            None
+        };
+        let odb = match &scratch {
+            Some(scratch) => Some(
+                scratch
+                    .odb()
+                    .map_err(Error::git("open the object database"))?,
+            ),
+            None => None,
+        };
+        let mempack = match &odb {
+            Some(odb) => Some(
+                odb.add_new_mempack_backend(1000)
+                    .map_err(Error::git("create an in-memory object store"))?,
+            ),
+            None => None,
+        };
+        let repo = scratch.as_ref().unwrap_or(&self.git);
         let parent = match repo.head() {
             Ok(head) => Some(head.peel_to_commit().map_err(Error::git("read HEAD"))?),
             Err(error) if error.code() == git2::ErrorCode::UnbornBranch => None,
@@ -239,8 +268,9 @@ impl CaseRepo {
         }
         for relative in &change.prewritten {
             let path = self.root.join(relative);
+            let content = fs::read(&path).map_err(Error::io("read", &path))?;
             let oid = repo
-                .blob_path(&path)
+                .blob(&content)
                 .map_err(Error::git(format!("store `{}`", relative.display())))?;
             staged.push((relative.clone(), oid));
             changes.push((tree_components(relative)?, Some(oid)));
@@ -268,16 +298,25 @@ impl CaseRepo {
             .map_err(Error::git("build the commit signature"))?;
         let parents: Vec<&git2::Commit> = parent.iter().collect();
         let message = change.message();
+        let update_ref = if mempack.is_some() {
+            None
+        } else {
+            Some("HEAD")
+        };
         let oid = repo
             .commit(
-                Some("HEAD"),
-                &signature,
-                &signature,
-                &message,
-                &tree,
-                &parents,
+                update_ref, &signature, &signature, &message, &tree, &parents,
             )
             .map_err(Error::git("create the commit"))?;
+        if let (Some(odb), Some(mempack)) = (&odb, &mempack) {
+            write_pack(repo, odb, mempack)?;
+            move_head(
+                repo,
+                oid,
+                parent.as_ref().map(|commit| commit.id()),
+                &change.subject,
+            )?;
+        }
 
         self.update_index(change, &staged)?;
         Ok(oid)
@@ -286,9 +325,10 @@ impl CaseRepo {
     /// Stages the committed paths in the real index so that `git status` shows them clean.
     fn update_index(&self, change: &Change, staged: &[(PathBuf, Oid)]) -> Result<()> {
         let mut index = self.git.index().map_err(Error::git("open the index"))?;
-        for (relative, _) in staged {
+        for (relative, oid) in staged {
+            let entry = stat_entry(&self.root, relative, *oid)?;
             index
-                .add_path(relative)
+                .add(&entry)
                 .map_err(Error::git(format!("stage `{}`", relative.display())))?;
         }
         for relative in &change.removals {
@@ -296,6 +336,107 @@ impl CaseRepo {
         }
         index.write().map_err(Error::git("write the index"))
     }
+}
+
+/// Number of files above which a commit's objects are written as one pack.
+const PACK_THRESHOLD: usize = 200;
+
+/// Writes every object of the in-memory store as one pack with its index.
+fn write_pack(repo: &Repository, odb: &git2::Odb, mempack: &git2::Mempack) -> Result<()> {
+    let mut pack = git2::Buf::new();
+    mempack
+        .dump(repo, &mut pack)
+        .map_err(Error::git("build a pack of the new objects"))?;
+    let mut writer = odb.packwriter().map_err(Error::git("open a pack writer"))?;
+    writer.write_all(&pack).map_err(|source| Error::Io {
+        action: "write",
+        path: repo.path().join("objects/pack"),
+        source,
+    })?;
+    writer.commit().map_err(Error::git("store the pack"))?;
+    mempack
+        .reset()
+        .map_err(Error::git("clear the in-memory object store"))
+}
+
+/// Points the branch HEAD names (or a detached HEAD) at `oid`, if it still points at
+/// `expected`, with a reflog entry like the one `git commit` writes.
+fn move_head(repo: &Repository, oid: Oid, expected: Option<Oid>, subject: &str) -> Result<()> {
+    let log = format!("commit: {subject}");
+    let head = repo
+        .find_reference("HEAD")
+        .map_err(Error::git("read HEAD"))?;
+    match head.symbolic_target() {
+        Some(branch) => {
+            let result = match expected {
+                Some(previous) => repo.reference_matching(branch, oid, true, previous, &log),
+                None => repo.reference(branch, oid, false, &log),
+            };
+            result.map_err(Error::git(format!("move {branch} to the new commit")))?;
+        }
+        None => repo
+            .set_head_detached(oid)
+            .map_err(Error::git("move HEAD to the new commit"))?,
+    }
+    Ok(())
+}
+
+/// Builds the index entry of a file just written and stored as blob `oid`, with the file's
+/// stat data so that `git status` sees it unchanged without hashing it again.
+fn stat_entry(root: &Path, relative: &Path, oid: Oid) -> Result<IndexEntry> {
+    let path = root.join(relative);
+    let metadata = fs::metadata(&path).map_err(Error::io("read", &path))?;
+    let name = relative
+        .to_str()
+        .ok_or_else(|| Error::invalid(format!("path `{}` is not UTF-8", relative.display())))?
+        .replace('\\', "/");
+    let (ctime, mtime, dev, ino, uid, gid) = stat_fields(&metadata);
+    Ok(IndexEntry {
+        ctime,
+        mtime,
+        dev,
+        ino,
+        mode: 0o100644,
+        uid,
+        gid,
+        file_size: metadata.len() as u32,
+        id: oid,
+        flags: name.len().min(0xfff) as u16,
+        flags_extended: 0,
+        path: name.into_bytes(),
+    })
+}
+
+#[cfg(unix)]
+fn stat_fields(metadata: &fs::Metadata) -> (IndexTime, IndexTime, u32, u32, u32, u32) {
+    use std::os::unix::fs::MetadataExt;
+    (
+        IndexTime::new(metadata.ctime() as i32, metadata.ctime_nsec() as u32),
+        IndexTime::new(metadata.mtime() as i32, metadata.mtime_nsec() as u32),
+        metadata.dev() as u32,
+        metadata.ino() as u32,
+        metadata.uid(),
+        metadata.gid(),
+    )
+}
+
+#[cfg(not(unix))]
+fn stat_fields(metadata: &fs::Metadata) -> (IndexTime, IndexTime, u32, u32, u32, u32) {
+    let seconds = |time: std::io::Result<std::time::SystemTime>| {
+        time.ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(IndexTime::new(0, 0), |d| {
+                IndexTime::new(d.as_secs() as i32, d.subsec_nanos())
+            })
+    };
+    (
+        seconds(metadata.created()),
+        seconds(metadata.modified()),
+        0,
+        0,
+        0,
+        0,
+    )
 }
 
 /// Reads the analyst identity from a repository's git configuration.
@@ -416,6 +557,8 @@ fn check_relative(path: &Path) -> Result<()> {
 }
 
 /// Writes a file through a temporary sibling and a rename, so a reader never sees half a file.
+/// Like git with its default `core.fsync`, it does not flush to the disk: the commit that
+/// follows is the durable record.
 pub fn write_atomic(path: &Path, content: &[u8]) -> Result<()> {
     let file_name = path
         .file_name()
@@ -425,7 +568,6 @@ pub fn write_atomic(path: &Path, content: &[u8]) -> Result<()> {
     let mut file = fs::File::create(&temporary).map_err(Error::io("create", &temporary))?;
     file.write_all(content)
         .map_err(Error::io("write", &temporary))?;
-    file.sync_all().map_err(Error::io("flush", &temporary))?;
     drop(file);
     fs::rename(&temporary, path).map_err(|source| {
         let _ = fs::remove_file(&temporary);

@@ -4,7 +4,7 @@
 Alerts are variations of real alert shapes (SSH brute force, file integrity, web attack):
 each gets a unique id and a timestamp 0.1 s after the previous one. 1,500 attacker IPs each
 target one agent with one rule, so the alerts group into about 1,500 incidents under the
-default dedupe key (rule id, agent id, source IP). Usage: generate.py OUTPUT SIZE_MB
+default dedupe key (rule id, agent id, source IP); each monitored file has four versions. Usage: generate.py OUTPUT SIZE_MB
 """
 
 import json
@@ -45,9 +45,16 @@ def fill(value, values):
 
 def main():
     output, size_mb = sys.argv[1], float(sys.argv[2])
+    attackers = int(sys.argv[3]) if len(sys.argv) > 3 else 300
     target = int(size_mb * 1024 * 1024)
     rng = random.Random(7)
-    ips = [f"203.0.{rng.randrange(256)}.{rng.randrange(1, 255)}" for _ in range(1500)]
+    ips = [f"203.0.{n // 250}.{n % 250 + 1}" for n in range(attackers)]
+    # Each monitored file cycles through four versions, so file hashes repeat as they do when
+    # a configuration file is changed back and forth.
+    hashes = [
+        [(f"{rng.getrandbits(128):032x}", f"{rng.getrandbits(160):040x}", f"{rng.getrandbits(256):064x}") for _ in range(4)]
+        for _ in range(500)
+    ]
     start = datetime(2024, 5, 1, tzinfo=timezone.utc)
     written = 0
     number = 0
@@ -56,12 +63,13 @@ def main():
             number += 1
             attacker = rng.randrange(len(ips))
             template = TEMPLATES[attacker % len(TEMPLATES)]
+            version = hashes[attacker % 500][rng.randrange(4)]
             values = {
                 "ip": ips[attacker],
-                "user": f"user{rng.randrange(200)}",
-                "md5": f"{rng.getrandbits(128):032x}",
-                "sha1": f"{rng.getrandbits(160):040x}",
-                "sha256": f"{rng.getrandbits(256):064x}",
+                "user": f"user{attacker % 200}",
+                "md5": version[0],
+                "sha1": version[1],
+                "sha256": version[2],
             }
             alert = fill(template, values)
             time = start + timedelta(milliseconds=number * 100)

@@ -31,7 +31,7 @@ use super::{Context, Workspace};
 const ENTRIES_PER_ALERT_MAX: usize = 10;
 
 /// Bytes buffered across all batches before every batch is flushed to disk.
-const BUFFERED_MAX: usize = 64 << 20;
+const BUFFERED_MAX: usize = 32 << 20;
 
 /// Read Wazuh alerts (JSON lines as in alerts.json, a JSON array, or one object) from files or
 /// `-` for stdin, group them into incidents by the dedupe key of casefile.toml within its time

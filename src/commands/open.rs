@@ -377,7 +377,10 @@ pub fn add_alert_records(
             continue;
         }
         if let Some(reason) = ioc::benign_reason(&indicator) {
-            context.warn(format!("{} {} from {} looks benign: {reason}", indicator.kind, indicator.value, observable.field));
+            context.warn(format!(
+                "{} {} from {} looks benign: {reason}",
+                indicator.kind, indicator.value, observable.field
+            ));
         }
         let record = IocRecord {
             id: String::new(),
