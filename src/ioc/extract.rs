@@ -489,7 +489,7 @@ impl Extractor {
             let numeric = segments
                 .iter()
                 .all(|s| s.bytes().all(|b| b.is_ascii_digit()));
-            if !enough || numeric {
+            if !enough || numeric || path.contains("://") {
                 continue;
             }
             let value = path.to_string();

@@ -446,3 +446,10 @@ fn spaced_unix_path_is_not_a_url() {
         .iter()
         .all(|p| !p.contains("://")));
 }
+
+/// Found by fuzzing: a spaced component held a bracketed scheme separator.
+#[test]
+fn spaced_path_with_separator_is_dropped() {
+    let text = "/e /xamphttp[:// emplslteseq4 om-.c//";
+    assert!(values_of(text, IocType::FilePath).iter().all(|p| !p.contains("://")));
+}
