@@ -58,7 +58,7 @@ fn patterns() -> &'static Patterns {
         let defanged_schemes = r"hxxps?|hxxxps?|h\*\*ps?|h__ps?|hxtps?|htxps?|x{4,5}s?|fxps?|ftx|sfxp|fxle";
         let plain_schemes =
             r"https?|ftps?|sftp|file|tcp|udp|wss?|smb|ssh|telnet|rdp|ldaps?|irc|git|svn|rtsp|mms";
-        let any_separator = r"[ \t]*(?:\[://\]|\(://\)|(?:\[:\]|\(:\)|\{:\}|:)?[ \t]*(?:/{2,3}|\\{2}|__|\[/\]\[/\]|\[//\]|\(/\)\(/\)))";
+        let any_separator = r"[ \t]*(?:\[://\]|\(://\)|(?:\[:\]|\(:\)|\{:\}|:)?[ \t]*(?:/{2,3}|\\{2}|\[/\]\[/\]|\[//\]|\(/\)\(/\)))";
         let odd_separator = r"(?:\[://\]|\(://\)|(?:\[:\]|\(:\)|\{:\})[ \t]*(?:/{2,3}|\\{2})|[ \t]+:?[ \t]*/{2,3}|:?__|:\\{2}|:/{3}|//|://[ \t]+)";
         let alternatives = [
             // hxxp://, [hxxp]://, hXXps[:]//, fxp://
@@ -350,6 +350,16 @@ fn refang_scheme(text: &str, start: usize, end: usize, patterns: &Patterns) -> O
     let separator_end = matched
         .rfind(['/', '\\', '_', ']', ')', ':'])
         .map_or(matched.len(), |index| index + 1);
+    // `http__host` is read as a URL only at the start of a word, so that a name such as
+    // `x_http__y` or the rest of an already refanged URL stays as written.
+    let underscored = matched[..separator_end].ends_with("__");
+    let glued = text[..start]
+        .chars()
+        .next_back()
+        .is_some_and(|c| c.is_alphanumeric() || matches!(c, '_' | '/' | '.'));
+    if underscored && glued {
+        return None;
+    }
     let mut edit_end = start + separator_end;
     let after = &text[edit_end..];
     let spaces = after.len() - after.trim_start_matches([' ', '\t']).len();

@@ -451,5 +451,16 @@ fn spaced_unix_path_is_not_a_url() {
 #[test]
 fn spaced_path_with_separator_is_dropped() {
     let text = "/e /xamphttp[:// emplslteseq4 om-.c//";
-    assert!(values_of(text, IocType::FilePath).iter().all(|p| !p.contains("://")));
+    assert!(values_of(text, IocType::FilePath)
+        .iter()
+        .all(|p| !p.contains("://")));
+}
+
+/// Found by fuzzing: refanging `h__ps__h__ps__x` twice gave different results.
+#[test]
+fn refang_is_stable_on_underscored_schemes() {
+    let once = refang("h__ps__h__ps__sub.example[.]com/x");
+    assert_eq!(refang(&once), once);
+    let twice = refang("http__http__x.example.com");
+    assert_eq!(refang(&twice), twice);
 }
