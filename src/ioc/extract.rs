@@ -54,9 +54,7 @@ impl Patterns {
         let schemes = canonical::URL_SCHEMES.join("|");
         let compile = |pattern: &str| Regex::new(pattern).expect("extraction pattern compiles");
         Patterns {
-            url: compile(&format!(
-                r"(?i)(?-u:\b)(?:{schemes})://[^\s<>\x00-\x1f\x7f]+"
-            )),
+            url: compile(&format!(r"(?i)(?-u:\b)(?:{schemes})://[^\s<>\p{{Cc}}]+")),
             email: compile(r"[A-Za-z0-9_][A-Za-z0-9._%+-]*@(?:\[[0-9.]+\]|[\w-]+(?:\.[\w-]+)+)"),
             ipv4: compile(r"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}(?:/[0-9]{1,2})?"),
             ipv6: compile(r"[0-9A-Fa-f:]*:[0-9A-Fa-f]*:[0-9A-Fa-f:.]*(?:/[0-9]{1,3})?"),
@@ -67,12 +65,12 @@ impl Patterns {
             cve: compile(r"(?i)(?-u:\b)CVE[- ]?[0-9]{4}-[0-9]{4,}(?-u:\b)"),
             asn: compile(r"(?i)(?-u:\b)ASN?[ ]?[0-9]{1,10}(?-u:\b)"),
             registry_key: compile(&format!(
-                r#"(?i)(?-u:\b)(?:{REGISTRY_ROOT_PATTERN}):?\\[^\s"'<>|\x00-\x1f\x7f]*"#
+                r#"(?i)(?-u:\b)(?:{REGISTRY_ROOT_PATTERN}):?\\[^\s"'<>|\p{{Cc}}]*"#
             )),
             windows_path: compile(
-                r#"(?i)(?:(?-u:\b)[a-z]:\\|\\\\[a-z0-9._$-]+\\|\.\.?\\)[^\s"'<>|*?\x00-\x1f\x7f]*"#,
+                r#"(?i)(?:(?-u:\b)[a-z]:\\|\\\\[a-z0-9._$-]+\\|\.\.?\\)[^\s"'<>|*?\p{Cc}]*"#,
             ),
-            unix_path: compile(r#"(?:~|\.\.?)?/[^\s"'<>|\x00-\x1f\x7f]*"#),
+            unix_path: compile(r#"(?:~|\.\.?)?/[^\s"'<>|\p{Cc}]*"#),
             dotted_name: compile(r"[\w-]+(?:\.[\w-]+)+"),
             encoded_url: compile(concat!(
                 r"(?i:(?:https?|ftp)%3A%2F%2F)[0-9A-Za-z%._~+-]*",

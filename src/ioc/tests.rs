@@ -464,3 +464,12 @@ fn refang_is_stable_on_underscored_schemes() {
     let twice = refang("http__http__x.example.com");
     assert_eq!(refang(&twice), twice);
 }
+
+/// Found by fuzzing: a C1 control character (U+0099) inside a relative Windows path.
+#[test]
+fn path_stops_at_c1_control() {
+    let text = "..\\..\\a\u{99}b\\c";
+    assert!(values_of(text, IocType::FilePath)
+        .iter()
+        .all(|p| !p.contains('\u{99}')));
+}
