@@ -59,13 +59,13 @@ fn patterns() -> &'static Patterns {
         let plain_schemes =
             r"https?|ftps?|sftp|file|tcp|udp|wss?|smb|ssh|telnet|rdp|ldaps?|irc|git|svn|rtsp|mms";
         let any_separator = r"[ \t]*(?:\[://\]|\(://\)|(?:\[:\]|\(:\)|\{:\}|:)?[ \t]*(?:/{2,3}|\\{2}|\[/\]\[/\]|\[//\]|\(/\)\(/\)))";
-        let odd_separator = r"(?:\[://\]|\(://\)|(?:\[:\]|\(:\)|\{:\})[ \t]*(?:/{2,3}|\\{2})|[ \t]+:?[ \t]*/{2,3}|:?__|:\\{2}|:/{3}|//|://[ \t]+)";
+        let odd_separator = r"(?:\[://\]|\(://\)|(?:\[:\]|\(:\)|\{:\})[ \t]*(?:/{2,3}|\\{2})|[ \t]+:?[ \t]*/{2,3}|:__|:\\{2}|:/{3}|//|://[ \t]+)";
         let alternatives = [
             // hxxp://, [hxxp]://, hXXps[:]//, fxp://
             format!(r"[\[\(]?(?-u:\b)(?:{defanged_schemes})[\]\)]?{any_separator}"),
             // [http]://, http]://
             format!(r"(?:[\[\(](?-u:\b)(?:{plain_schemes})[\]\)]|(?-u:\b)(?:{plain_schemes})[\]\)]){any_separator}"),
-            // http[:]//, http ://, http//, http:/// and http:// followed by a space
+            // http[:]//, http ://, http//, http:///, https:__ and http:// followed by a space
             format!(r"(?-u:\b)(?:{plain_schemes}){odd_separator}"),
             // http://example .com, a host with a space before its dot
             format!(r"(?-u:\b)(?:{plain_schemes})://[\w-]+(?:\.[\w-]+)*[ \t]+\."),
@@ -350,8 +350,9 @@ fn refang_scheme(text: &str, start: usize, end: usize, patterns: &Patterns) -> O
     let separator_end = matched
         .rfind(['/', '\\', '_', ']', ')', ':'])
         .map_or(matched.len(), |index| index + 1);
-    // `http__host` is read as a URL only at the start of a word, so that a name such as
-    // `x_http__y` or the rest of an already refanged URL stays as written.
+    // `https:__host` is read as a URL only at the start of a word, so that the rest of an
+    // already refanged URL stays as written. A bare `http__` is never read as a scheme,
+    // because `__` joins words in names such as `http__proxy.example.com`.
     let underscored = matched[..separator_end].ends_with("__");
     let glued = text[..start]
         .chars()

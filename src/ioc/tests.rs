@@ -473,3 +473,13 @@ fn path_stops_at_c1_control() {
         .iter()
         .all(|p| !p.contains('\u{99}')));
 }
+
+/// Found by fuzzing: `http__` inside a name was read as a scheme once the name stood alone.
+#[test]
+fn underscored_name_is_not_a_scheme() {
+    assert_eq!(refang("http__proxy.example.com"), "http__proxy.example.com");
+    assert_eq!(
+        refang("https:__evil.example.com/x"),
+        "https://evil.example.com/x"
+    );
+}
