@@ -156,7 +156,7 @@ fn apply_edits(text: &str, edits: &[Edit]) -> Refanged {
         out.push_str(&text[copied..edit.start]);
         source.extend(copied..edit.start);
         out.push_str(&edit.replacement);
-        source.extend(std::iter::repeat_n(edit.start, edit.replacement.len()));
+        source.extend(std::iter::repeat(edit.start).take(edit.replacement.len()));
         copied = edit.end;
     }
     out.push_str(&text[copied..]);
@@ -292,7 +292,7 @@ fn refang_loose_dot(text: &str, start: usize, end: usize, patterns: &Patterns) -
         return None;
     }
     let ends_clean = !token.ends_with('\\');
-    if !(escapes_only && ends_clean) && !defanged_context(text, start, end, patterns) {
+    if !(defanged_context(text, start, end, patterns) || escapes_only && ends_clean) {
         return None;
     }
     Some(Edit {
