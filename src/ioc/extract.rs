@@ -54,9 +54,7 @@ impl Patterns {
         let schemes = canonical::URL_SCHEMES.join("|");
         let compile = |pattern: &str| Regex::new(pattern).expect("extraction pattern compiles");
         Patterns {
-            url: compile(&format!(
-                r"(?i)(?-u:\b)(?:{schemes})://[^\s<>\x00-\x1f\x7f]+"
-            )),
+            url: compile(&format!(r"(?i)(?-u:\b)(?:{schemes})://[^\s<>\p{{Cc}}]+")),
             email: compile(r"[A-Za-z0-9_][A-Za-z0-9._%+-]*@(?:\[[0-9.]+\]|[\w-]+(?:\.[\w-]+)+)"),
             ipv4: compile(r"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}(?:/[0-9]{1,2})?"),
             ipv6: compile(r"[0-9A-Fa-f:]*:[0-9A-Fa-f]*:[0-9A-Fa-f:.]*(?:/[0-9]{1,3})?"),
@@ -67,12 +65,12 @@ impl Patterns {
             cve: compile(r"(?i)(?-u:\b)CVE[- ]?[0-9]{4}-[0-9]{4,}(?-u:\b)"),
             asn: compile(r"(?i)(?-u:\b)ASN?[ ]?[0-9]{1,10}(?-u:\b)"),
             registry_key: compile(&format!(
-                r#"(?i)(?-u:\b)(?:{REGISTRY_ROOT_PATTERN}):?\\[^\s"'<>|\x00-\x1f\x7f]*"#
+                r#"(?i)(?-u:\b)(?:{REGISTRY_ROOT_PATTERN}):?\\[^\s"'<>|\p{{Cc}}]*"#
             )),
             windows_path: compile(
-                r#"(?i)(?:(?-u:\b)[a-z]:\\|\\\\[a-z0-9._$-]+\\|\.\.?\\)[^\s"'<>|*?\x00-\x1f\x7f]*"#,
+                r#"(?i)(?:(?-u:\b)[a-z]:\\|\\\\[a-z0-9._$-]+\\|\.\.?\\)[^\s"'<>|*?\p{Cc}]*"#,
             ),
-            unix_path: compile(r#"(?:~|\.\.?)?/[^\s"'<>|\x00-\x1f\x7f]*"#),
+            unix_path: compile(r#"(?:~|\.\.?)?/[^\s"'<>|\p{Cc}]*"#),
             dotted_name: compile(r"[\w-]+(?:\.[\w-]+)+"),
             encoded_url: compile(concat!(
                 r"(?i:(?:https?|ftp)%3A%2F%2F)[0-9A-Za-z%._~+-]*",
@@ -454,7 +452,7 @@ impl Extractor {
     fn scan_unix_paths(&self, text: &str, out: &mut Vec<Candidate>) {
         for found in self.patterns.unix_path.find_iter(text) {
             let before = prev_char(text, found.start());
-            let at_token_start = before.is_none_or(|c| {
+            let at_token_start = before.map_or(true, |c| {
                 c.is_whitespace()
                     || matches!(
                         c,
@@ -489,7 +487,7 @@ impl Extractor {
             let numeric = segments
                 .iter()
                 .all(|s| s.bytes().all(|b| b.is_ascii_digit()));
-            if !enough || numeric {
+            if !enough || numeric || path.contains("://") {
                 continue;
             }
             let value = path.to_string();
@@ -734,13 +732,13 @@ fn ipv4_boundaries_ok(text: &str, start: usize, end: usize) -> bool {
         return false;
     }
     let before_before = text[..start].chars().rev().nth(1);
-    if before == Some('.') && before_before.is_none_or(|c| c.is_alphanumeric()) {
+    if before == Some('.') && before_before.map_or(true, |c| c.is_alphanumeric()) {
         return false;
     }
     if before == Some('/') && is_product_token(&text[..start - 1]) {
         return false;
     }
-    let word_before = before_before.is_none_or(|c| !c.is_alphanumeric());
+    let word_before = before_before.map_or(true, |c| !c.is_alphanumeric());
     if matches!(before, Some('v' | 'V')) && word_before {
         return false;
     }
@@ -805,10 +803,7 @@ fn trim_url_end(text: &str, start: usize, end: usize) -> usize {
     }) {
         url = &url[..cut];
     }
-    loop {
-        let Some(last) = url.chars().next_back() else {
-            break;
-        };
+    while let Some(last) = url.chars().next_back() {
         let unbalanced = match last {
             ')' => url.matches(')').count() > url.matches('(').count(),
             ']' => url.matches(']').count() > url.matches('[').count(),

@@ -58,14 +58,14 @@ fn patterns() -> &'static Patterns {
         let defanged_schemes = r"hxxps?|hxxxps?|h\*\*ps?|h__ps?|hxtps?|htxps?|x{4,5}s?|fxps?|ftx|sfxp|fxle";
         let plain_schemes =
             r"https?|ftps?|sftp|file|tcp|udp|wss?|smb|ssh|telnet|rdp|ldaps?|irc|git|svn|rtsp|mms";
-        let any_separator = r"[ \t]*(?:\[://\]|\(://\)|(?:\[:\]|\(:\)|\{:\}|:)?[ \t]*(?:/{2,3}|\\{2}|__|\[/\]\[/\]|\[//\]|\(/\)\(/\)))";
-        let odd_separator = r"(?:\[://\]|\(://\)|(?:\[:\]|\(:\)|\{:\})[ \t]*(?:/{2,3}|\\{2})|[ \t]+:?[ \t]*/{2,3}|:?__|:\\{2}|:/{3}|//|://[ \t]+)";
+        let any_separator = r"[ \t]*(?:\[://\]|\(://\)|(?:\[:\]|\(:\)|\{:\}|:)?[ \t]*(?:/{2,3}|\\{2}|\[/\]\[/\]|\[//\]|\(/\)\(/\)))";
+        let odd_separator = r"(?:\[://\]|\(://\)|(?:\[:\]|\(:\)|\{:\})[ \t]*(?:/{2,3}|\\{2})|[ \t]+:?[ \t]*/{2,3}|:__|:\\{2}|:/{3}|//|://[ \t]+)";
         let alternatives = [
             // hxxp://, [hxxp]://, hXXps[:]//, fxp://
             format!(r"[\[\(]?(?-u:\b)(?:{defanged_schemes})[\]\)]?{any_separator}"),
             // [http]://, http]://
             format!(r"(?:[\[\(](?-u:\b)(?:{plain_schemes})[\]\)]|(?-u:\b)(?:{plain_schemes})[\]\)]){any_separator}"),
-            // http[:]//, http ://, http//, http:/// and http:// followed by a space
+            // http[:]//, http ://, http//, http:///, https:__ and http:// followed by a space
             format!(r"(?-u:\b)(?:{plain_schemes}){odd_separator}"),
             // http://example .com, a host with a space before its dot
             format!(r"(?-u:\b)(?:{plain_schemes})://[\w-]+(?:\.[\w-]+)*[ \t]+\."),
@@ -156,7 +156,7 @@ fn apply_edits(text: &str, edits: &[Edit]) -> Refanged {
         out.push_str(&text[copied..edit.start]);
         source.extend(copied..edit.start);
         out.push_str(&edit.replacement);
-        source.extend(std::iter::repeat_n(edit.start, edit.replacement.len()));
+        source.extend(std::iter::repeat(edit.start).take(edit.replacement.len()));
         copied = edit.end;
     }
     out.push_str(&text[copied..]);
@@ -292,7 +292,7 @@ fn refang_loose_dot(text: &str, start: usize, end: usize, patterns: &Patterns) -
         return None;
     }
     let ends_clean = !token.ends_with('\\');
-    if !(escapes_only && ends_clean) && !defanged_context(text, start, end, patterns) {
+    if !(defanged_context(text, start, end, patterns) || escapes_only && ends_clean) {
         return None;
     }
     Some(Edit {
@@ -350,6 +350,17 @@ fn refang_scheme(text: &str, start: usize, end: usize, patterns: &Patterns) -> O
     let separator_end = matched
         .rfind(['/', '\\', '_', ']', ')', ':'])
         .map_or(matched.len(), |index| index + 1);
+    // `https:__host` is read as a URL only at the start of a word, so that the rest of an
+    // already refanged URL stays as written. A bare `http__` is never read as a scheme,
+    // because `__` joins words in names such as `http__proxy.example.com`.
+    let underscored = matched[..separator_end].ends_with("__");
+    let glued = text[..start]
+        .chars()
+        .next_back()
+        .is_some_and(|c| c.is_alphanumeric() || matches!(c, '_' | '/' | '.'));
+    if underscored && glued {
+        return None;
+    }
     let mut edit_end = start + separator_end;
     let after = &text[edit_end..];
     let spaces = after.len() - after.trim_start_matches([' ', '\t']).len();

@@ -446,3 +446,40 @@ fn spaced_unix_path_is_not_a_url() {
         .iter()
         .all(|p| !p.contains("://")));
 }
+
+/// Found by fuzzing: a spaced component held a bracketed scheme separator.
+#[test]
+fn spaced_path_with_separator_is_dropped() {
+    let text = "/e /xamphttp[:// emplslteseq4 om-.c//";
+    assert!(values_of(text, IocType::FilePath)
+        .iter()
+        .all(|p| !p.contains("://")));
+}
+
+/// Found by fuzzing: refanging `h__ps__h__ps__x` twice gave different results.
+#[test]
+fn refang_is_stable_on_underscored_schemes() {
+    let once = refang("h__ps__h__ps__sub.example[.]com/x");
+    assert_eq!(refang(&once), once);
+    let twice = refang("http__http__x.example.com");
+    assert_eq!(refang(&twice), twice);
+}
+
+/// Found by fuzzing: a C1 control character (U+0099) inside a relative Windows path.
+#[test]
+fn path_stops_at_c1_control() {
+    let text = "..\\..\\a\u{99}b\\c";
+    assert!(values_of(text, IocType::FilePath)
+        .iter()
+        .all(|p| !p.contains('\u{99}')));
+}
+
+/// Found by fuzzing: `http__` inside a name was read as a scheme once the name stood alone.
+#[test]
+fn underscored_name_is_not_a_scheme() {
+    assert_eq!(refang("http__proxy.example.com"), "http__proxy.example.com");
+    assert_eq!(
+        refang("https:__evil.example.com/x"),
+        "https://evil.example.com/x"
+    );
+}
