@@ -83,9 +83,32 @@ fn detect_structured(value: &str) -> Option<IocType> {
         IocType::RegistryKey,
         IocType::FilePath,
     ];
-    candidates
+    let found = candidates
         .into_iter()
-        .find(|kind| canonical::canonicalize(*kind, value).is_ok())
+        .find(|kind| canonical::canonicalize(*kind, value).is_ok());
+    found.or_else(|| reserved_domain(value).then_some(IocType::Domain))
+}
+
+/// Top-level names reserved for testing, documentation and private networks: RFC 2606
+/// (`example`, `test`, `invalid`, `localhost`), RFC 6762 (`local`) and ICANN's 2024
+/// reservation of `internal`. Free text never yields them as domains, but a single value an
+/// analyst adds is taken as one, with the known-benign warning.
+const RESERVED_TLDS: &[&str] = &[
+    "example",
+    "internal",
+    "invalid",
+    "local",
+    "localhost",
+    "test",
+];
+
+fn reserved_domain(value: &str) -> bool {
+    let lower = value.trim_end_matches('.').to_ascii_lowercase();
+    let reserved = lower
+        .rsplit('.')
+        .next()
+        .is_some_and(|tld| RESERVED_TLDS.contains(&tld));
+    reserved && lower.contains('.') && canonical::canonicalize(IocType::Domain, value).is_ok()
 }
 
 /// Refangs `input`, detects its type when `kind` is `None`, validates it against the type and
@@ -129,3 +152,19 @@ pub fn extract(text: &str) -> Vec<Extracted> {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod reserved_tests {
+    use super::*;
+
+    #[test]
+    fn detect_takes_reserved_tld_as_domain() {
+        assert_eq!(detect("login.bad-bank.example"), Some(IocType::Domain));
+        assert_eq!(detect("db1.corp.internal"), Some(IocType::Domain));
+    }
+
+    #[test]
+    fn extract_skips_reserved_tld() {
+        assert!(extract("see host.example for details").is_empty());
+    }
+}
