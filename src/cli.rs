@@ -58,6 +58,8 @@ pub enum Command {
     Timeline(commands::timeline::TimelineCommand),
     #[command(subcommand)]
     Ioc(commands::ioc::IocCommand),
+    Extract(commands::extract::ExtractArgs),
+    Search(commands::search::SearchArgs),
     Enrich(commands::enrich::EnrichArgs),
     Verdict(commands::verdict::VerdictArgs),
     Classify(commands::classify::ClassifyArgs),

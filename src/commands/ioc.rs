@@ -16,7 +16,28 @@ use super::{incident_change, Context, Workspace};
 #[derive(Debug, Subcommand)]
 pub enum IocCommand {
     Add(AddArgs),
+    Extract(ExtractArgs),
     List(ListArgs),
+}
+
+/// Extract indicators from a text file (or `-` for stdin) and add them to an incident, with
+/// the file's name as their source
+#[derive(Debug, Args)]
+pub struct ExtractArgs {
+    /// Incident ID
+    pub id: String,
+    /// Text file, or `-` for standard input
+    #[arg(value_name = "FILE")]
+    pub input: std::path::PathBuf,
+    /// Only these types; repeat or separate with commas
+    #[arg(long = "type", value_name = "TYPE", value_delimiter = ',')]
+    pub types: Vec<IocType>,
+    /// TLP marking of these indicators; defaults to the incident's
+    #[arg(long)]
+    pub tlp: Option<String>,
+    /// Leave out known-benign values (private and documentation ranges, empty-file hashes)
+    #[arg(long)]
+    pub skip_benign: bool,
 }
 
 /// Add indicators of compromise. Values are refanged (hxxp, [.], [at]) and validated; a value
@@ -58,6 +79,7 @@ pub struct ListArgs {
 pub fn run(command: IocCommand, context: &mut Context) -> Result<i32> {
     match command {
         IocCommand::Add(args) => add(args, context),
+        IocCommand::Extract(args) => extract(args, context),
         IocCommand::List(args) => list(args, context),
     }
 }
@@ -110,6 +132,85 @@ fn add(args: AddArgs, context: &mut Context) -> Result<i32> {
             ioc::defang(indicator.kind, &indicator.value)
         ));
     }
+    Ok(0)
+}
+
+fn extract(args: ExtractArgs, context: &mut Context) -> Result<i32> {
+    let workspace = context.workspace()?;
+    let incident = workspace.open_incident(&args.id)?;
+    let tlp = args.tlp.as_deref().map(Tlp::parse).transpose()?;
+    let found = super::extract::extract_unique(&args.input, &args.types)?;
+    let mut indicators = Vec::new();
+    let mut benign = 0;
+    for item in found {
+        let indicator = Indicator {
+            kind: item.kind,
+            value: item.value,
+        };
+        if ioc::benign_reason(&indicator).is_some() {
+            benign += 1;
+            if args.skip_benign {
+                continue;
+            }
+        }
+        indicators.push(indicator);
+    }
+    if benign > 0 {
+        let what = if args.skip_benign {
+            "left out"
+        } else {
+            "kept; --skip-benign leaves them out"
+        };
+        context.warn(format!("{benign} known-benign indicator(s) {what}"));
+    }
+    let source = if args.input == std::path::Path::new("-") {
+        "extract: stdin".to_string()
+    } else {
+        let name = args
+            .input
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        format!("extract: {name}")
+    };
+    let seen = format_time(context.clock.now());
+    let sighting = Sighting {
+        seen: &seen,
+        source: &source,
+        tlp,
+        note: None,
+    };
+    let (change, added) = indicator_change(
+        &workspace,
+        context,
+        &incident,
+        &indicators,
+        &sighting,
+        "ioc extract",
+    )?;
+    if added.is_empty() {
+        context.status(format!(
+            "{}: no new indicators in {}",
+            incident.id(),
+            args.input.display()
+        ));
+        return Ok(0);
+    }
+    context.apply(&workspace, &change)?;
+    let mut output = String::new();
+    for indicator in &added {
+        output.push_str(&format!(
+            "{}\t{}\n",
+            indicator.kind,
+            ioc::defang(indicator.kind, &indicator.value)
+        ));
+    }
+    context.print_data(&output)?;
+    context.status(format!(
+        "{}: added {} indicator(s)",
+        incident.id(),
+        added.len()
+    ));
     Ok(0)
 }
 

@@ -10,6 +10,7 @@ pub mod demo;
 pub mod doctor;
 pub mod enrich;
 pub mod export;
+pub mod extract;
 pub mod followup;
 pub mod ingest;
 pub mod init;
@@ -18,6 +19,7 @@ pub mod list;
 pub mod open;
 pub mod owner;
 pub mod report;
+pub mod search;
 pub mod show;
 pub mod stats;
 pub mod text;
@@ -208,6 +210,8 @@ pub fn run(command: Command, context: &mut Context) -> Result<i32> {
         Command::Assign(args) => owner::run_assign(args, context),
         Command::Timeline(command) => timeline::run(command, context),
         Command::Ioc(command) => ioc::run(command, context),
+        Command::Extract(args) => extract::run(args, context),
+        Command::Search(args) => search::run(args, context),
         Command::Enrich(args) => enrich::run(args, context),
         Command::Verdict(args) => verdict::run(args, context),
         Command::Classify(args) => classify::run(args, context),
