@@ -13,6 +13,7 @@ pub const CONFIG_FILE: &str = "casefile.toml";
 /// The settings of one case repository. Every field has a default, so an empty file is valid.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+#[derive(Default)]
 pub struct Config {
     pub incident: IncidentSettings,
     pub severity: SeveritySettings,
@@ -180,21 +181,6 @@ impl Default for EnrichSettings {
         EnrichSettings {
             virustotal_url: "https://www.virustotal.com/api/v3".into(),
             virustotal_key_env: "VT_API_KEY".into(),
-        }
-    }
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            incident: IncidentSettings::default(),
-            severity: SeveritySettings::default(),
-            attack: AttackSettings::default(),
-            ingest: IngestSettings::default(),
-            check: CheckSettings::default(),
-            enrich: EnrichSettings::default(),
-            blocklist: BlocklistSettings::default(),
-            analysts: Vec::new(),
         }
     }
 }

@@ -77,8 +77,7 @@ pub fn in_window(incident: &Incident, window: Window) -> bool {
     let Ok(time) = crate::clock::parse_time(time).map(|t| t.to_utc()) else {
         return window.since.is_none() && window.until.is_none();
     };
-    window.since.map_or(true, |since| time >= since)
-        && window.until.map_or(true, |until| time < until)
+    window.since.is_none_or(|since| time >= since) && window.until.is_none_or(|until| time < until)
 }
 
 /// Computes the statistics of `incidents`; `now` decides which open incidents are past an SLA.

@@ -195,7 +195,7 @@ impl<R: BufRead> AlertReader<R> {
         let second_starts_object = second
             .trim_ascii_start()
             .first()
-            .map_or(true, |&byte| byte == b'{');
+            .is_none_or(|&byte| byte == b'{');
         first.extend_from_slice(&second);
         self.input.unread(first);
         if first_line_complete || second_starts_object {

@@ -155,7 +155,7 @@ fn check_passed_gates(incident: &Incident, site: &IncidentSite, findings: &mut V
             format!("the incident is in {phase}, past the {gate} gate, but {what}"),
         ));
     };
-    let blank = |value: &Option<String>| value.as_deref().map_or(true, |t| t.trim().is_empty());
+    let blank = |value: &Option<String>| value.as_deref().is_none_or(|t| t.trim().is_empty());
 
     if passed(incident, Phase::Detection) {
         if file.title.trim().is_empty() {

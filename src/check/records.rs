@@ -131,11 +131,7 @@ pub fn check_action(record: &ActionRecord, site: &RecordSite, findings: &mut Vec
     if record.kind.is_none() {
         missing.push("kind");
     }
-    if record
-        .target
-        .as_deref()
-        .map_or(true, |t| t.trim().is_empty())
-    {
+    if record.target.as_deref().is_none_or(|t| t.trim().is_empty()) {
         missing.push("target");
     }
     match record.phase {

@@ -265,6 +265,9 @@ fn valid_attack_ids(alert: &Alert, context: &Context) -> Vec<String> {
     ids
 }
 
+/// A file to write: its path relative to the repository root and its content.
+pub type FileWrite = (PathBuf, Vec<u8>);
+
 /// Builds the evidence files (the raw alert byte for byte and its metadata) and the alert
 /// reference stored in incident.toml.
 pub fn alert_evidence(
@@ -273,7 +276,7 @@ pub fn alert_evidence(
     recorded: &str,
     actor: &str,
     config: &crate::config::Config,
-) -> Result<(AlertSource, Vec<(PathBuf, Vec<u8>)>)> {
+) -> Result<(AlertSource, Vec<FileWrite>)> {
     let sha256 = crate::report::hex(&Sha256::digest(&input.bytes));
     let name = format!("alert-{}", &sha256[..16]);
     let evidence_file = format!("{name}.json");

@@ -61,7 +61,7 @@ pub fn indicators(incident: &Incident, config: &Config, max_tlp: Option<Tlp>) ->
             sources: ioc.sources,
             sightings: ioc.sightings,
         })
-        .filter(|ioc| max_tlp.map_or(true, |max| ioc.tlp <= max))
+        .filter(|ioc| max_tlp.is_none_or(|max| ioc.tlp <= max))
         .collect()
 }
 

@@ -452,7 +452,7 @@ impl Extractor {
     fn scan_unix_paths(&self, text: &str, out: &mut Vec<Candidate>) {
         for found in self.patterns.unix_path.find_iter(text) {
             let before = prev_char(text, found.start());
-            let at_token_start = before.map_or(true, |c| {
+            let at_token_start = before.is_none_or(|c| {
                 c.is_whitespace()
                     || matches!(
                         c,
@@ -732,13 +732,13 @@ fn ipv4_boundaries_ok(text: &str, start: usize, end: usize) -> bool {
         return false;
     }
     let before_before = text[..start].chars().rev().nth(1);
-    if before == Some('.') && before_before.map_or(true, |c| c.is_alphanumeric()) {
+    if before == Some('.') && before_before.is_none_or(|c| c.is_alphanumeric()) {
         return false;
     }
     if before == Some('/') && is_product_token(&text[..start - 1]) {
         return false;
     }
-    let word_before = before_before.map_or(true, |c| !c.is_alphanumeric());
+    let word_before = before_before.is_none_or(|c| !c.is_alphanumeric());
     if matches!(before, Some('v' | 'V')) && word_before {
         return false;
     }

@@ -156,7 +156,7 @@ fn apply_edits(text: &str, edits: &[Edit]) -> Refanged {
         out.push_str(&text[copied..edit.start]);
         source.extend(copied..edit.start);
         out.push_str(&edit.replacement);
-        source.extend(std::iter::repeat(edit.start).take(edit.replacement.len()));
+        source.extend(std::iter::repeat_n(edit.start, edit.replacement.len()));
         copied = edit.end;
     }
     out.push_str(&text[copied..]);

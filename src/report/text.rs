@@ -99,7 +99,7 @@ fn escape_ordered_list_marker(line: &mut String) {
     let marker_ends = line[position + 1..]
         .chars()
         .next()
-        .map_or(true, char::is_whitespace);
+        .is_none_or(char::is_whitespace);
     let digits =
         !prefix.is_empty() && prefix.len() <= 9 && prefix.bytes().all(|b| b.is_ascii_digit());
     if digits && marker_ends {

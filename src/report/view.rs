@@ -155,7 +155,7 @@ pub fn build(incident: &Incident, config: &Config, max_tlp: Option<Tlp>) -> Repo
     let incident_tlp = incident.tlp_or(default_tlp);
     let zone = config.timezone();
     let show_time = |text: &str| display_time(text, zone);
-    let allowed = |tlp: Tlp| max_tlp.map_or(true, |max| tlp <= max);
+    let allowed = |tlp: Tlp| max_tlp.is_none_or(|max| tlp <= max);
     // The highest marking of anything the document shows, for a full report's marking.
     let mut shown_tlp = incident_tlp;
     let mut withheld = Vec::new();
@@ -489,7 +489,7 @@ pub fn attack_rows(techniques: &[String]) -> Vec<AttackRow> {
                         AttackRow {
                             tactic: tactic_name,
                             technique_id: technique.id.to_string(),
-                            technique_name: technique_full_name(technique.id.as_ref()),
+                            technique_name: technique_full_name(technique.id),
                         },
                     ));
                 }
