@@ -41,10 +41,24 @@ pub struct ReportView {
     pub recommendations: Vec<String>,
     pub followups: Vec<FollowupRow>,
     pub lessons: LessonsView,
+    /// The latest threat-intelligence result per provider for each indicator shown.
+    pub intel: Vec<IntelRow>,
     /// Values that contain bidirectional control characters, for the report's warning.
     pub flagged: Vec<String>,
     /// Descriptions of what a TLP-limited render left out, one per kind of content.
     pub withheld: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct IntelRow {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub defanged: String,
+    pub provider: String,
+    pub verdict: String,
+    pub detections: String,
+    pub label: Option<String>,
+    pub queried: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -241,6 +255,7 @@ pub fn build(incident: &Incident, config: &Config, max_tlp: Option<Tlp>) -> Repo
             .unwrap_or_else(|| attack::ATTACK_VERSION.into()),
         attack: attack_rows(&file.attack),
         timeline,
+        intel: intel_rows(incident, &iocs, &show_time),
         iocs,
         actions: action_rows(incident, &show_time),
         waivers: file
@@ -293,6 +308,45 @@ pub fn build(incident: &Incident, config: &Config, max_tlp: Option<Tlp>) -> Repo
     }
     view.flagged = flag_bidi(&view);
     view
+}
+
+/// Returns the latest enrichment result per provider for each indicator the view shows.
+fn intel_rows(
+    incident: &Incident,
+    shown: &[IocRow],
+    show_time: &dyn Fn(&str) -> String,
+) -> Vec<IntelRow> {
+    let mut latest: Vec<&crate::enrich::EnrichmentRecord> = Vec::new();
+    for record in &incident.enrichment {
+        let visible = shown
+            .iter()
+            .any(|row| row.kind == record.kind.as_str() && row.value == record.value);
+        if !visible {
+            continue;
+        }
+        let same = |other: &&crate::enrich::EnrichmentRecord| {
+            other.provider == record.provider
+                && other.kind == record.kind
+                && other.value == record.value
+        };
+        match latest.iter_mut().find(|other| same(other)) {
+            Some(other) if other.queried < record.queried => *other = record,
+            Some(_) => {}
+            None => latest.push(record),
+        }
+    }
+    latest
+        .into_iter()
+        .map(|record| IntelRow {
+            kind: record.kind.as_str().into(),
+            defanged: ioc::defang(record.kind, &record.value),
+            provider: record.provider.clone(),
+            verdict: record.verdict.clone(),
+            detections: record.detections(),
+            label: record.label.clone(),
+            queried: show_time(&record.queried),
+        })
+        .collect()
 }
 
 fn action_rows(incident: &Incident, show_time: &dyn Fn(&str) -> String) -> Vec<ActionRow> {
