@@ -140,15 +140,55 @@ pub fn run_advance(args: AdvanceArgs, context: &mut Context) -> Result<i32> {
         );
         change.body.insert(0, format!("Waiver reason: {reason}\n"));
     }
-    change.write(incident.dir.join(INCIDENT_FILE), edit.to_text());
+    let new_text = edit.to_text();
+    change.write(incident.dir.join(INCIDENT_FILE), new_text.clone());
     let text = match &waiver {
         Some(reason) => format!("Phase {phase} gate waived ({reason}); phase {next} entered"),
         None => format!("Phase {next} entered"),
     };
-    system_entry(&mut change, &workspace, context, &incident, &text)?;
+    let entry = system_entry(&mut change, &workspace, context, &incident, &text)?;
+    if next == Phase::Closed {
+        rerender_documents(&workspace.repo, &incident, &new_text, entry, &mut change)?;
+    }
     context.apply(&workspace, &change)?;
     context.status(format!("{}: {phase} -> {next}", incident.id()));
     Ok(0)
+}
+
+/// Renders the report and lessons-learned documents the incident already has again, as they
+/// read once it is closed, so that closing leaves no stale document behind.
+fn rerender_documents(
+    repo: &CaseRepo,
+    incident: &Incident,
+    new_text: &str,
+    entry: crate::incident::TimelineEntry,
+    change: &mut crate::repo::Change,
+) -> Result<()> {
+    let path = repo.root.join(&incident.dir).join(INCIDENT_FILE);
+    let mut closed = incident.clone();
+    closed.file = toml::from_str(new_text).map_err(|source| Error::Toml {
+        path,
+        source: Box::new(source),
+    })?;
+    closed.text = new_text.to_string();
+    closed.timeline.push(entry);
+    closed.sort_timeline();
+    let renderer = Renderer::new(&repo.root)?;
+    let commit = repo.head_commit();
+    for document in [Document::Report, Document::Lessons] {
+        let target = incident.dir.join(document.file_name());
+        if repo.root.join(&target).is_file() {
+            let text = renderer.render_markdown(
+                document,
+                &closed,
+                &repo.config,
+                None,
+                commit.as_deref(),
+            )?;
+            change.write(target, text);
+        }
+    }
+    Ok(())
 }
 
 fn validate_waiver(incident: &Incident, gate_name: &str, reason: Option<&str>) -> Result<String> {

@@ -115,17 +115,18 @@ pub fn edit_incident(workspace: &Workspace, incident: &Incident) -> Result<Incid
     )
 }
 
-/// Adds an automatic timeline entry to a change.
+/// Adds an automatic timeline entry to a change and returns it.
 pub fn system_entry(
     change: &mut crate::repo::Change,
     workspace: &Workspace,
     context: &Context,
     incident: &Incident,
     text: &str,
-) -> Result<()> {
+) -> Result<TimelineEntry> {
     let now = context.clock.now();
+    let record_id = new_record_id(now);
     let entry = TimelineEntry {
-        id: String::new(),
+        id: record_id.clone(),
         at: format_time(now),
         recorded: format_time(now),
         actor: workspace.actor(),
@@ -138,8 +139,8 @@ pub fn system_entry(
         incident
             .dir
             .join(TIMELINE_DIR)
-            .join(format!("{}.toml", new_record_id(now))),
+            .join(format!("{record_id}.toml")),
         record_toml(&entry)?,
     );
-    Ok(())
+    Ok(entry)
 }
