@@ -24,7 +24,7 @@ pub struct AdvanceArgs {
     /// Waive the gate of the current phase (containment, eradication or recovery)
     #[arg(long, value_name = "GATE", requires = "reason")]
     pub waive: Option<String>,
-    /// Why the gate is waived
+    /// Reason for the waiver, shown in the report
     #[arg(long)]
     pub reason: Option<String>,
     /// Only report whether the gate holds; change nothing
@@ -37,7 +37,7 @@ pub struct AdvanceArgs {
 pub struct ReopenArgs {
     /// Incident ID
     pub id: String,
-    /// Why the incident is reopened
+    /// Reason for reopening, recorded in the phase history
     #[arg(long)]
     pub reason: String,
     /// Phase to return to

@@ -1,4 +1,4 @@
-//! `casefile search`: every incident that holds an indicator, in any spelling of it.
+//! `casefile search`: every incident that contains an indicator, in any spelling of it.
 
 use clap::Args;
 use rayon::prelude::*;
@@ -12,7 +12,7 @@ use crate::report::text::make_visible;
 
 use super::Context;
 
-/// Find every incident that holds an indicator. The value is refanged and canonicalized
+/// Find every incident that contains an indicator. The value is refanged and canonicalized
 /// first, so `hxxp://Evil[.]com`, `EVIL.COM` and the punycode and Unicode spellings of a
 /// domain all match; a domain or IP also matches URLs and e-mail addresses on that host
 #[derive(Debug, Args)]
@@ -97,7 +97,8 @@ pub fn run(args: SearchArgs, context: &mut Context) -> Result<i32> {
     Ok(0)
 }
 
-/// Whether an incident's indicator is the wanted one, or a URL or address on the wanted host.
+/// Returns whether an incident's indicator is the one searched for, or a URL or address on
+/// that host.
 fn matches(wanted: &Indicator, held: &Indicator) -> bool {
     if wanted.value == held.value && (wanted.kind == held.kind || !wanted.kind.is_hash()) {
         return true;

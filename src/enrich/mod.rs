@@ -60,7 +60,7 @@ impl EnrichmentRecord {
     }
 }
 
-/// Whether a provider can say anything about an indicator type.
+/// Returns whether VirusTotal indexes indicators of this type.
 pub fn virustotal_supports(kind: IocType) -> bool {
     matches!(
         kind,

@@ -12,7 +12,7 @@ use serde_json::Value;
 use crate::error::{Error, Result};
 use crate::ioc::IocType;
 
-/// What one lookup returned.
+/// The result of one lookup.
 pub enum Lookup {
     Found(Value),
     NotFound,
@@ -80,15 +80,15 @@ impl Client {
                 Err(ureq::Error::Status(status, response)) if status == 429 || status >= 500 => {
                     if attempt > self.max_retries {
                         return Err(Error::invalid(format!(
-                            "VirusTotal answered HTTP {status} for {value} after {attempt} attempts"
+                            "VirusTotal returned HTTP {status} for {value} after {attempt} attempts"
                         )));
                     }
                     let wait = retry_after(&response).unwrap_or(self.retry_wait * attempt);
-                    eprintln!("VirusTotal answered HTTP {status} for {value}; retrying in {}s", wait.as_secs_f32());
+                    eprintln!("VirusTotal returned HTTP {status} for {value}; retrying in {}s", wait.as_secs_f32());
                     std::thread::sleep(wait);
                 }
                 Err(ureq::Error::Status(status, _)) => {
-                    return Err(Error::invalid(format!("VirusTotal answered HTTP {status} for {value}")))
+                    return Err(Error::invalid(format!("VirusTotal returned HTTP {status} for {value}")))
                 }
                 Err(ureq::Error::Transport(transport)) => {
                     if attempt > self.max_retries {
