@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
 
-use crate::error::{Error, Result};
 use crate::incident::id::is_record_id;
 use crate::incident::{
     ActionRecord, EvidenceRecord, Followup, Incident, IncidentFile, IocRecord, Recommendation,
@@ -27,32 +26,7 @@ pub struct Checked {
     pub findings: Vec<Finding>,
 }
 
-/// Lists the directories under `incidents/`, sorted; a missing `incidents/` has none.
-pub fn incident_dir_names(root: &Path) -> Result<Vec<String>> {
-    let dir = root.join(INCIDENTS_DIR);
-    let entries = match fs::read_dir(&dir) {
-        Ok(entries) => entries,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(source) => {
-            return Err(Error::Io {
-                action: "read directory",
-                path: dir,
-                source,
-            })
-        }
-    };
-    let mut names = Vec::new();
-    for entry in entries {
-        let entry = entry.map_err(Error::io("read directory", &dir))?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let is_dir = entry.file_type().is_ok_and(|kind| kind.is_dir());
-        if is_dir && !name.starts_with('.') {
-            names.push(name);
-        }
-    }
-    names.sort();
-    Ok(names)
-}
+pub use crate::incident::incident_dir_names;
 
 /// Reads every file of the incident in `incidents/<name>` and checks each record on the way.
 pub fn load_incident(root: &Path, name: &str) -> Checked {

@@ -413,8 +413,18 @@ impl Incident {
     }
 }
 
-/// Lists the incident IDs of the repository at `root`, sorted.
+/// Lists the incident IDs of the repository at `root`: the directories under `incidents/`
+/// that contain an `incident.toml`, sorted.
 pub fn list_ids(root: &Path) -> Result<Vec<String>> {
+    let dir = root.join(INCIDENTS_DIR);
+    let mut ids = incident_dir_names(root)?;
+    ids.retain(|name| dir.join(name).join(INCIDENT_FILE).is_file());
+    Ok(ids)
+}
+
+/// Lists the directories under `incidents/`, sorted, leaving out hidden ones; a missing
+/// `incidents/` has none.
+pub fn incident_dir_names(root: &Path) -> Result<Vec<String>> {
     let dir = root.join(INCIDENTS_DIR);
     let entries = match fs::read_dir(&dir) {
         Ok(entries) => entries,
@@ -427,16 +437,17 @@ pub fn list_ids(root: &Path) -> Result<Vec<String>> {
             })
         }
     };
-    let mut ids = Vec::new();
+    let mut names = Vec::new();
     for entry in entries {
         let entry = entry.map_err(Error::io("read directory", &dir))?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        if entry.path().join(INCIDENT_FILE).is_file() {
-            ids.push(name);
+        let is_dir = entry.file_type().is_ok_and(|kind| kind.is_dir());
+        if is_dir && !name.starts_with('.') {
+            names.push(name);
         }
     }
-    ids.sort();
-    Ok(ids)
+    names.sort();
+    Ok(names)
 }
 
 /// Reads every `*.toml` record of a directory, in file-name (and so recorded-time) order.
