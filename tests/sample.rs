@@ -91,3 +91,34 @@ fn sample_closed_report_is_complete() {
     assert!(report.contains("| Credential Access | T1110.001 | Brute Force: Password Guessing |"));
     assert!(report.contains("| Time to close |"));
 }
+
+#[test]
+fn sample_reports_render_for_ci() {
+    let out = tempfile::tempdir().unwrap();
+    let target = out.path().join("rendered");
+    let output = casefile(&[
+        "report",
+        "--all",
+        "--format",
+        "html",
+        "--out",
+        target.to_str().unwrap(),
+    ])
+    .output()
+    .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let index = std::fs::read_to_string(target.join("index.html")).unwrap();
+    let listed = casefile(&["--json", "list"]).output().unwrap();
+    let incidents: Value = serde_json::from_slice(&listed.stdout).unwrap();
+    for incident in incidents.as_array().unwrap() {
+        let id = incident["id"].as_str().unwrap();
+        assert!(index.contains(id), "index lacks {id}");
+        let page = std::fs::read_to_string(target.join(format!("{id}.html"))).unwrap();
+        assert!(page.contains("<h2>Timeline of events</h2>"), "{id}");
+        assert!(!page.contains("<script"), "{id}");
+    }
+}
