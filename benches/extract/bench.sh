@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Times IOC extraction over a generated log: casefile's extractor (through
-# examples/extract_bench.rs until `casefile extract` exists), `grep -oE` with comparable
+# Times IOC extraction over a generated log: `casefile extract --all` (every occurrence with
+# its line number, refanged and canonical), `grep -oE` with comparable
 # patterns, and the Python extractors iocextract and ioc-finder on a slice of the same log,
 # scaled linearly to the full size after subtracting their start-up time (a run on an empty
 # file). Prints one Markdown table row per tool.
@@ -28,9 +28,9 @@ head -c "$((IOCEXTRACT_SLICE_KB * 1024))" "$LOG" > "$BENCH_DIR/slice-iocextract.
 head -c "$((IOC_FINDER_SLICE_KB * 1024))" "$LOG" > "$BENCH_DIR/slice-ioc-finder.txt"
 : > "$BENCH_DIR/empty.txt"
 
-(cd "$ROOT" && cargo build --release --quiet --example extract_bench)
+(cd "$ROOT" && cargo build --release --quiet)
 TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
-EXTRACT="$TARGET_DIR/release/examples/extract_bench"
+CASEFILE="$TARGET_DIR/release/casefile"
 
 # Patterns comparable to what casefile extracts: URLs, emails, IPv4, hex hashes, domains.
 GREP_PATTERN='(https?|ftp)://[^[:space:]<>"]+|[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}|([0-9]{1,3}\.){3}[0-9]{1,3}|[0-9a-fA-F]{32,128}|([A-Za-z0-9-]+\.)+[A-Za-z]{2,}'
@@ -60,7 +60,7 @@ once() {
 }
 
 size_bytes=$(stat -c %s "$LOG")
-casefile_s=$(best_of "$EXTRACT" "$LOG")
+casefile_s=$(best_of "$CASEFILE" extract --all "$LOG")
 casefile_n=$(wc -l < "$BENCH_DIR/out.txt")
 grep_s=$(best_of env LC_ALL=C grep -oE "$GREP_PATTERN" "$LOG")
 grep_n=$(wc -l < "$BENCH_DIR/out.txt")
@@ -88,7 +88,7 @@ row() {
 echo "log: $LOG ($(printf '%.0f' "$mb") MiB, $(wc -l < "$LOG") lines), best of $RUNS runs"
 echo "| tool | seconds | MiB/s | note |"
 echo "|---|---:|---:|---|"
-row "casefile (extract_bench)" "$casefile_s" "$casefile_n indicators"
+row "casefile extract --all" "$casefile_s" "$casefile_n indicators"
 row "grep -oE, LC_ALL=C" "$grep_s" "$grep_n matches"
 row "iocextract 1.16.1 (scaled)" "$iocextract_s" "measured $(printf '%.2f' "$iocextract_slice_s") s on $IOCEXTRACT_SLICE_KB KiB"
 row "ioc-finder 9.4.1 (scaled)" "$finder_s" "measured $(printf '%.2f' "$finder_slice_s") s on $IOC_FINDER_SLICE_KB KiB"
