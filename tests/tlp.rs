@@ -152,3 +152,68 @@ fn invalid_tlp_is_rejected() {
     assert!(stderr.contains("PURPLE"), "{stderr}");
     assert!(stderr.contains("hint:"), "{stderr}");
 }
+
+#[test]
+fn stricter_tlp_on_known_indicator_wins() {
+    let env = Env::new();
+    let id = env
+        .ok(&["open", "--title", "Shared scan", "--tlp", "CLEAR"])
+        .trim()
+        .to_string();
+    env.ok(&["ioc", "add", &id, "9.9.9.9", "--tlp", "CLEAR"]);
+    let commits = env.commit_count();
+    env.ok(&["ioc", "add", &id, "9.9.9.9", "--tlp", "RED"]);
+    assert_eq!(
+        env.commit_count(),
+        commits + 1,
+        "the stricter marking is recorded"
+    );
+    let listing: serde_json::Value =
+        serde_json::from_str(&env.ok(&["--json", "ioc", "list", &id])).unwrap();
+    assert_eq!(listing[0]["tlp"], "RED");
+    let report = env.ok(&["report", &id, "--tlp", "CLEAR", "-o", "-"]);
+    assert!(!report.contains("9.9.9"), "{report}");
+}
+
+#[test]
+fn clear_report_redacts_mentions_of_red_indicator() {
+    let env = Env::new();
+    let id = env
+        .ok(&["open", "--title", "Targeted intrusion", "--tlp", "CLEAR"])
+        .trim()
+        .to_string();
+    env.ok(&["ioc", "add", &id, "6.6.6.6", "--tlp", "RED"]);
+    env.ok(&[
+        "timeline",
+        "add",
+        &id,
+        "Outbound beacon to 6.6.6.6 every minute",
+        "--kind",
+        "finding",
+    ]);
+    env.ok(&[
+        "action",
+        "add",
+        &id,
+        "block-ip",
+        "6.6.6.6",
+        "--phase",
+        "containment",
+        "--status",
+        "done",
+        "--note",
+        "6.6.6.6 dropped",
+    ]);
+    let report = env.ok(&["report", &id, "--tlp", "CLEAR", "-o", "-"]);
+    assert!(!report.contains("6.6.6"), "{report}");
+    assert!(
+        report.contains("Outbound beacon to \\[withheld\\] every minute"),
+        "{report}"
+    );
+    assert!(report.contains("`[withheld]`"), "action target: {report}");
+    let full = env.ok(&["report", &id, "-o", "-"]);
+    assert!(
+        full.contains("`6.6.6.6`"),
+        "the full report keeps the value"
+    );
+}

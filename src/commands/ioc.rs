@@ -236,10 +236,15 @@ pub fn indicator_change(
     let mut added: Vec<Indicator> = Vec::new();
     let mut change = Change::default();
     for indicator in indicators {
+        // A sighting already recorded from the same source adds nothing, unless this one
+        // carries a stricter TLP marking, which must win in every report and export.
         let known = incident.ioc_records.iter().any(|record| {
             record.kind == indicator.kind
                 && record.value == indicator.value
                 && record.source == sighting.source
+                && sighting
+                    .tlp
+                    .is_none_or(|tlp| record.tlp.is_some_and(|known| known >= tlp))
         });
         if known || added.contains(indicator) {
             continue;

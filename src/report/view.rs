@@ -194,10 +194,13 @@ pub fn build(incident: &Incident, config: &Config, max_tlp: Option<Tlp>) -> Repo
 
     let mut iocs = Vec::new();
     let mut withheld_iocs = 0;
+    let mut hidden_values: Vec<String> = Vec::new();
     for indicator in incident.iocs() {
         let tlp = indicator.tlp.unwrap_or(incident_tlp);
         if !allowed(tlp) {
             withheld_iocs += 1;
+            hidden_values.push(indicator.value.clone());
+            hidden_values.push(ioc::defang(indicator.kind, &indicator.value));
             continue;
         }
         shown_tlp = shown_tlp.max(tlp);
@@ -306,6 +309,11 @@ pub fn build(incident: &Incident, config: &Config, max_tlp: Option<Tlp>) -> Repo
     if restricted {
         withhold_incident_fields(&mut view, incident_tlp, &limit);
     }
+    if redact_values(&mut view, &hidden_values) {
+        view.withheld.push(format!(
+            "mentions of indicators marked above {limit} in other fields, shown as [withheld]"
+        ));
+    }
     view.flagged = flag_bidi(&view);
     view
 }
@@ -364,6 +372,102 @@ fn action_rows(incident: &Incident, show_time: &dyn Fn(&str) -> String) -> Vec<A
             note: action.note,
         })
         .collect()
+}
+
+/// Replaces every mention of a withheld indicator in the view's free text, such as an action
+/// target or a waiver reason, by `[withheld]`. Returns whether anything was replaced.
+fn redact_values(view: &mut ReportView, values: &[String]) -> bool {
+    let values: Vec<String> = values
+        .iter()
+        .filter(|value| !value.is_empty())
+        .map(|value| value.to_lowercase())
+        .collect();
+    if values.is_empty() {
+        return false;
+    }
+    let mut replaced = false;
+    let mut redact = |text: &mut String| {
+        let redacted = redact_text(text, &values);
+        if redacted != *text {
+            *text = redacted;
+            replaced = true;
+        }
+    };
+    redact(&mut view.title);
+    for field in [
+        &mut view.summary,
+        &mut view.impact,
+        &mut view.verdict_reason,
+        &mut view.source.rule_description,
+        &mut view.source.agent,
+        &mut view.lessons.what_happened,
+        &mut view.lessons.went_well,
+        &mut view.lessons.went_wrong,
+        &mut view.lessons.root_cause,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        redact(field);
+    }
+    for entry in &mut view.timeline {
+        redact(&mut entry.text);
+    }
+    for action in &mut view.actions {
+        redact(&mut action.target);
+        if let Some(note) = &mut action.note {
+            redact(note);
+        }
+    }
+    for waiver in &mut view.waivers {
+        redact(&mut waiver.reason);
+    }
+    for phase in &mut view.phases {
+        if let Some(reason) = &mut phase.reason {
+            redact(reason);
+        }
+    }
+    for text in &mut view.recommendations {
+        redact(text);
+    }
+    for followup in &mut view.followups {
+        redact(&mut followup.text);
+    }
+    replaced
+}
+
+/// Replaces case-insensitive occurrences of any of `values` (lower-case) in `text`.
+fn redact_text(text: &str, values: &[String]) -> String {
+    let lower = text.to_lowercase();
+    if lower.len() != text.len() || !values.iter().any(|value| lower.contains(value.as_str())) {
+        // Lower-casing changed byte lengths (non-ASCII case pairs), so match exactly instead.
+        let mut output = text.to_string();
+        for value in values {
+            output = output.replace(value.as_str(), "[withheld]");
+        }
+        return output;
+    }
+    let mut output = String::with_capacity(text.len());
+    let mut position = 0;
+    while position < text.len() {
+        let found = values
+            .iter()
+            .filter(|value| lower[position..].starts_with(value.as_str()))
+            .map(|value| value.len())
+            .max();
+        match found {
+            Some(length) => {
+                output.push_str("[withheld]");
+                position += length;
+            }
+            None => {
+                let next = text[position..].chars().next().map_or(1, char::len_utf8);
+                output.push_str(&text[position..position + next]);
+                position += next;
+            }
+        }
+    }
+    output
 }
 
 /// Replaces the incident-level free text of a view by a notice, for a render at a TLP below
