@@ -261,14 +261,25 @@ impl CaseRepo {
         // changed paths are rewritten, so the cost does not grow with the repository's size.
         let mut staged = Vec::new();
         let mut changes = Vec::new();
+        let normalize = converts_line_endings(repo);
         for (relative, content) in &change.writes {
-            let oid = repo.blob(content).map_err(Error::git("write a blob"))?;
+            let content = if normalize {
+                to_lf(content)
+            } else {
+                content.as_slice().into()
+            };
+            let oid = repo.blob(&content).map_err(Error::git("write a blob"))?;
             staged.push((relative.clone(), oid));
             changes.push((tree_components(relative)?, Some(oid)));
         }
         for relative in &change.prewritten {
             let path = self.root.join(relative);
             let content = fs::read(&path).map_err(Error::io("read", &path))?;
+            let content = if normalize {
+                to_lf(&content)
+            } else {
+                content.as_slice().into()
+            };
             let oid = repo
                 .blob(&content)
                 .map_err(Error::git(format!("store `{}`", relative.display())))?;
@@ -336,6 +347,39 @@ impl CaseRepo {
         }
         index.write().map_err(Error::git("write the index"))
     }
+}
+
+/// Whether git stores text files with LF line endings in this repository (`core.autocrlf` is
+/// `true` or `input`), as a Windows checkout usually has it.
+fn converts_line_endings(repo: &Repository) -> bool {
+    let Ok(config) = repo.config() else {
+        return false;
+    };
+    match config.get_string("core.autocrlf") {
+        Ok(value) => matches!(
+            value.to_ascii_lowercase().as_str(),
+            "true" | "input" | "yes" | "on" | "1"
+        ),
+        Err(_) => false,
+    }
+}
+
+/// Returns text with CRLF turned into LF, as git's `core.autocrlf` stores it; content with a
+/// NUL byte is binary to git and stays as it is.
+fn to_lf(content: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    let has_crlf = content.windows(2).any(|pair| pair == b"\r\n");
+    if !has_crlf || content.contains(&0) {
+        return content.into();
+    }
+    let mut output = Vec::with_capacity(content.len());
+    let mut bytes = content.iter().peekable();
+    while let Some(&byte) = bytes.next() {
+        if byte == b'\r' && bytes.peek() == Some(&&b'\n') {
+            continue;
+        }
+        output.push(byte);
+    }
+    output.into()
 }
 
 /// Number of files above which a commit's objects are written as one pack.

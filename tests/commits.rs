@@ -120,3 +120,53 @@ fn mutation_without_identity_fails_with_hint() {
     assert!(stderr.contains("git config --global user.name"), "{stderr}");
     assert!(!env.repo.exists(), "a failed init leaves nothing behind");
 }
+
+#[test]
+fn concurrent_commands_all_commit() {
+    let env = Env::new();
+    let id = env.open("Noisy host");
+    let before = env.commit_count();
+    let children: Vec<_> = (0..8)
+        .map(|n| {
+            let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("casefile"));
+            command
+                .args(["timeline", "add", &id, &format!("Parallel note {n}")])
+                .current_dir(&env.repo);
+            command
+                .env("HOME", env.home.path())
+                .env("CASEFILE_NOW", common::NOW)
+                .env("GIT_CONFIG_NOSYSTEM", "1");
+            command.spawn().unwrap()
+        })
+        .collect();
+    for mut child in children {
+        assert!(child.wait().unwrap().success(), "a parallel command failed");
+    }
+    assert_eq!(env.commit_count(), before + 8);
+    assert_eq!(env.status(), "");
+    let entries: serde_json::Value =
+        serde_json::from_str(&env.ok(&["--json", "timeline", "list", &id])).unwrap();
+    let notes = entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["text"].as_str().unwrap().starts_with("Parallel note"))
+        .count();
+    assert_eq!(notes, 8);
+}
+
+#[test]
+fn hand_edited_incident_is_not_committed_silently() {
+    let env = Env::new();
+    let id = env.open("Phishing");
+    let path = env.incident_dir(&id).join("incident.toml");
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("title = \"Phishing\"", "title = \"Edited\"");
+    std::fs::write(&path, text).unwrap();
+    let before = env.snapshot();
+    let error = env.fails(&["take", &id]);
+    assert!(error.contains("has uncommitted changes"), "{error}");
+    assert!(error.contains("incident.toml"), "{error}");
+    assert_eq!(env.snapshot(), before);
+}

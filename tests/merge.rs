@@ -213,27 +213,23 @@ fn merge_conflicts_on_phase() {
     assert_conflict(&[], &["advance", "{id}"], &["advance", "{id}"]);
 }
 
-/// Rewrites every text file of the work tree with CRLF line endings, as a Windows checkout
-/// with `core.autocrlf=true` does.
-fn convert_to_crlf(env: &Env) {
-    for entry in walkdir::WalkDir::new(&env.repo)
-        .into_iter()
-        .filter_entry(|entry| entry.file_name() != ".git")
-        .filter_map(|entry| entry.ok())
-        .filter(|entry| entry.file_type().is_file())
-    {
-        let text = std::fs::read_to_string(entry.path()).unwrap();
-        let crlf = text.replace("\r\n", "\n").replace('\n', "\r\n");
-        std::fs::write(entry.path(), crlf).unwrap();
-    }
-}
-
 #[test]
 fn commands_work_on_crlf_checkout() {
     let env = Env::new();
     let id = env.open("SSH brute force on web-01");
     env.ok(&["ioc", "add", &id, "198.51.100.1", "--type", "ipv4"]);
-    convert_to_crlf(&env);
+    // A Windows checkout: git stores LF and writes CRLF into the working tree.
+    env.git(&["config", "core.autocrlf", "true"])
+        .assert()
+        .success();
+    std::fs::remove_dir_all(env.repo.join("incidents")).unwrap();
+    std::fs::remove_file(env.repo.join("casefile.toml")).unwrap();
+    env.git(&["checkout", "--", "."]).assert().success();
+    assert!(
+        env.read("casefile.toml").contains("\r\n"),
+        "the checkout has CRLF endings"
+    );
+    assert_eq!(env.status(), "", "git sees the CRLF files as unchanged");
     let file = format!("incidents/{id}/incident.toml");
 
     env.ok(&["advance", &id]);
@@ -263,4 +259,7 @@ fn commands_work_on_crlf_checkout() {
     let (code, findings) = env.check_json(&[]);
     assert_eq!(code, 0, "{findings:#?}");
     assert!(findings.is_empty(), "{findings:#?}");
+    assert_eq!(env.status(), "", "the commits store what git would store");
+    let stored = common::git_stdout(&env, &["show", &format!("HEAD:{file}")]);
+    assert!(!stored.contains('\r'), "the committed blob has LF endings");
 }

@@ -120,6 +120,8 @@ fn walk_incident(walk: &mut Walk, alert: crate::alert::Alert) -> Result<String> 
     let workspace = context.workspace()?;
     let new = open::build(&workspace, context, &args, Some(&input))?;
     context.apply(&workspace, &new.change)?;
+    // Release the repository lock before the next command takes it.
+    drop(workspace);
     let id = new.id;
 
     advance_to(walk, &id, 5)?;

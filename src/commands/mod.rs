@@ -75,14 +75,21 @@ impl Context {
         CaseRepo::open(&self.dir)
     }
 
-    /// Opens the repository and resolves the analyst, for commands that change files.
+    /// Opens the repository, resolves the analyst and takes the repository's lock, for
+    /// commands that change files. The lock is held until the command ends, so commands run
+    /// one after another and each sees the commit of the one before.
     pub fn workspace(&self) -> Result<Workspace> {
         let repo = self.repo()?;
         let analyst = match &self.analyst_override {
             Some(analyst) => analyst.clone(),
             None => repo.analyst()?,
         };
-        Ok(Workspace { repo, analyst })
+        let lock = lock_repository(&repo)?;
+        Ok(Workspace {
+            repo,
+            analyst,
+            _lock: lock,
+        })
     }
 
     /// Prints a status line on stderr unless `--quiet`.
@@ -102,6 +109,9 @@ impl Context {
 
     /// Writes a change and commits it unless `--no-commit`, then reports what happened.
     pub fn apply(&self, workspace: &Workspace, change: &Change) -> Result<Applied> {
+        if !self.no_commit {
+            refuse_uncommitted(&workspace.repo, change)?;
+        }
         let applied =
             workspace
                 .repo
@@ -122,10 +132,78 @@ impl Context {
     }
 }
 
-/// An opened repository and the analyst who changes it.
+/// An opened repository, the analyst who changes it, and the repository's lock.
 pub struct Workspace {
     pub repo: CaseRepo,
     pub analyst: Analyst,
+    _lock: std::fs::File,
+}
+
+/// Rejects a change that rewrites a tracked file with uncommitted edits, because the commit
+/// would record those edits as part of this command.
+fn refuse_uncommitted(repo: &CaseRepo, change: &Change) -> Result<()> {
+    for path in change.paths() {
+        let Ok(status) = repo.git.status_file(path) else {
+            continue;
+        };
+        let edited = status.intersects(
+            git2::Status::WT_MODIFIED
+                | git2::Status::WT_DELETED
+                | git2::Status::INDEX_MODIFIED
+                | git2::Status::INDEX_DELETED
+                | git2::Status::WT_TYPECHANGE,
+        );
+        if edited {
+            return Err(Error::invalid_with_hint(
+                format!(
+                    "`{}` has uncommitted changes, which this command's commit would include",
+                    path.display()
+                ),
+                "commit them first (`git commit`), or discard them (`git checkout -- FILE`)",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Maximum time a command waits for another casefile command on the same repository.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Takes an exclusive lock on `.git/casefile.lock`, waiting up to [`LOCK_WAIT`] for another
+/// casefile command to finish. The operating system releases the lock when the process ends.
+fn lock_repository(repo: &CaseRepo) -> Result<std::fs::File> {
+    let path = repo.git.path().join("casefile.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(Error::io("open", &path))?;
+    let started = std::time::Instant::now();
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(file),
+            Err(std::fs::TryLockError::WouldBlock) if started.elapsed() < LOCK_WAIT => {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(Error::invalid_with_hint(
+                    format!(
+                        "another casefile command has held `{}` for over a minute",
+                        path.display()
+                    ),
+                    "wait for it to finish and run the command again",
+                ))
+            }
+            Err(std::fs::TryLockError::Error(source)) => {
+                return Err(Error::Io {
+                    action: "lock",
+                    path,
+                    source,
+                })
+            }
+        }
+    }
 }
 
 impl Workspace {
@@ -157,6 +235,8 @@ impl Workspace {
 
 /// Builds a change for `incident` whose commit message names it and the command.
 pub fn incident_change(incident_id: &str, command: &str, summary: &str) -> Change {
+    // Summaries can quote alert fields, and git rejects a NUL in a commit message.
+    let summary = crate::report::text::make_visible(summary).replace('\n', " ");
     let mut change = Change::new(format!("{incident_id}: {summary}"));
     change
         .body
