@@ -1,6 +1,6 @@
 //! The one place casefile reads the time, and parsing of times given by users and alerts.
 
-use chrono::{DateTime, FixedOffset, NaiveDateTime, SecondsFormat, TimeZone, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDateTime, SecondsFormat, TimeZone, Utc};
 
 use crate::error::{Error, Result};
 
@@ -54,6 +54,17 @@ pub fn format_time(time: DateTime<Utc>) -> String {
 /// writes them (`2019-03-27T10:41:21.085+0000`), a space instead of `T`, and a local time
 /// followed by an IANA zone name (`2026-12-04 10:00 Europe/Berlin`) or `UTC`.
 pub fn parse_time(input: &str) -> Result<DateTime<FixedOffset>> {
+    let time = parse_any_time(input)?;
+    if time.year() < 1970 {
+        return Err(Error::invalid_with_hint(
+            format!("time `{}` is before 1970", input.trim()),
+            "check the year",
+        ));
+    }
+    Ok(time)
+}
+
+fn parse_any_time(input: &str) -> Result<DateTime<FixedOffset>> {
     let text = input.trim();
     if let Ok(time) = DateTime::parse_from_rfc3339(text) {
         return Ok(time);
@@ -74,7 +85,7 @@ pub fn parse_time(input: &str) -> Result<DateTime<FixedOffset>> {
             return Ok(time);
         }
     }
-    if let Some(time) = parse_with_zone_name(text) {
+    if let Some(time) = parse_with_zone_name(text)? {
         return Ok(time);
     }
     if parse_naive(text).is_some() {
@@ -96,15 +107,39 @@ fn parse_naive(text: &str) -> Option<NaiveDateTime> {
         .find_map(|format| NaiveDateTime::parse_from_str(&with_t, format).ok())
 }
 
-fn parse_with_zone_name(text: &str) -> Option<DateTime<FixedOffset>> {
-    let (local, zone) = text.rsplit_once(' ')?;
-    let naive = parse_naive(local.trim())?;
-    let zone: chrono_tz::Tz = match zone {
-        "UTC" | "utc" | "Z" => chrono_tz::UTC,
-        name => name.parse().ok()?,
+/// Parses `local-time ZONE`. A local time that a daylight-saving change skips or repeats is an
+/// error, because no single instant is meant.
+fn parse_with_zone_name(text: &str) -> Result<Option<DateTime<FixedOffset>>> {
+    let Some((local, zone_name)) = text.rsplit_once(' ') else {
+        return Ok(None);
     };
-    let time = zone.from_local_datetime(&naive).earliest()?;
-    Some(time.fixed_offset())
+    let Some(naive) = parse_naive(local.trim()) else {
+        return Ok(None);
+    };
+    let zone: chrono_tz::Tz = match zone_name {
+        "UTC" | "utc" | "Z" => chrono_tz::UTC,
+        name => match name.parse() {
+            Ok(zone) => zone,
+            Err(_) => return Ok(None),
+        },
+    };
+    match zone.from_local_datetime(&naive) {
+        chrono::LocalResult::Single(time) => Ok(Some(time.fixed_offset())),
+        chrono::LocalResult::None => Err(Error::invalid_with_hint(
+            format!(
+                "`{local}` does not exist in {zone_name}: the clocks skip it for daylight saving"
+            ),
+            "give the time with an explicit offset, such as `+01:00`",
+        )),
+        chrono::LocalResult::Ambiguous(first, second) => Err(Error::invalid_with_hint(
+            format!(
+                "`{local}` happens twice in {zone_name}, at offsets {} and {}",
+                first.offset(),
+                second.offset()
+            ),
+            "give the time with an explicit offset to say which one",
+        )),
+    }
 }
 
 /// Parses a calendar date (`2026-12-31`), used for due dates.
@@ -143,6 +178,29 @@ mod tests {
     fn parse_time_rejects_missing_offset() {
         let error = parse_time("2026-07-01T12:00:00").unwrap_err();
         assert!(error.to_string().contains("no UTC offset"), "{error}");
+    }
+
+    #[test]
+    fn parse_time_rejects_daylight_saving_gap() {
+        let error = parse_time("2026-03-29 02:30 Europe/Berlin").unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("does not exist in Europe/Berlin"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn parse_time_rejects_repeated_local_time() {
+        let error = parse_time("2026-10-25 02:30 Europe/Berlin").unwrap_err();
+        assert!(error.to_string().contains("happens twice"), "{error}");
+    }
+
+    #[test]
+    fn parse_time_rejects_year_one() {
+        let error = parse_time("0001-01-01T00:00:00Z").unwrap_err();
+        assert!(error.to_string().contains("before 1970"), "{error}");
     }
 
     #[test]

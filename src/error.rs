@@ -113,10 +113,19 @@ impl Error {
     pub fn hint(&self) -> Option<String> {
         match self {
             Error::Invalid { hint, .. } => hint.clone(),
-            Error::GateUnmet { incident, .. } => Some(format!(
-                "meet the requirements, or waive a containment, eradication or recovery gate \
-                 with `casefile advance {incident} --waive GATE --reason TEXT`"
-            )),
+            Error::GateUnmet {
+                incident, phase, ..
+            } => {
+                let waivable = matches!(phase.as_str(), "containment" | "eradication" | "recovery");
+                Some(if waivable {
+                    format!(
+                        "meet the requirements, or waive the gate with \
+                         `casefile advance {incident} --waive {phase} --reason TEXT`"
+                    )
+                } else {
+                    format!("meet the requirements; `casefile show {incident}` lists them")
+                })
+            }
             Error::Toml { path, .. } => Some(format!(
                 "fix the syntax of `{}` and run the command again",
                 path.display()

@@ -38,6 +38,10 @@ pub fn main_entry() -> ExitCode {
     });
     match result {
         Ok(code) => ExitCode::from(code as u8),
+        // A reader such as `head` that closes the pipe early is not a failure.
+        Err(error::Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => {
+            ExitCode::SUCCESS
+        }
         Err(error) => {
             print_error(&error);
             ExitCode::from(1)
@@ -45,17 +49,20 @@ pub fn main_entry() -> ExitCode {
     }
 }
 
+/// Prints an error with its causes and hint. Messages can quote input, so control characters
+/// are shown as `[U+XXXX]` instead of reaching the terminal.
 fn print_error(error: &error::Error) {
-    eprintln!("error: {error}");
+    let visible = |text: String| report::text::make_visible(&text);
+    eprintln!("error: {}", visible(error.to_string()));
     for detail in error.details() {
-        eprintln!("  - {detail}");
+        eprintln!("  - {}", visible(detail.clone()));
     }
     let mut cause = std::error::Error::source(error);
     while let Some(inner) = cause {
-        eprintln!("caused by: {inner}");
+        eprintln!("caused by: {}", visible(inner.to_string()));
         cause = inner.source();
     }
     if let Some(hint) = error.hint() {
-        eprintln!("hint: {hint}");
+        eprintln!("hint: {}", visible(hint));
     }
 }

@@ -126,6 +126,12 @@ pub enum Applied {
 impl CaseRepo {
     /// Opens the case repository that contains `dir`, like git does with `-C`.
     pub fn open(dir: &Path) -> Result<Self> {
+        if !dir.is_dir() {
+            return Err(Error::invalid_with_hint(
+                format!("directory `{}` does not exist", dir.display()),
+                "pass the case repository with `-C DIR`, or create one with `casefile init DIR`",
+            ));
+        }
         let git = Repository::discover(dir).map_err(|source| {
             if source.code() == git2::ErrorCode::NotFound {
                 Error::invalid_with_hint(
@@ -495,14 +501,20 @@ pub fn analyst_from_git(repo: &Repository) -> Result<Analyst> {
     let config = repo
         .config()
         .map_err(Error::git("read the git configuration"))?;
-    let name = config
-        .get_string("user.name")
-        .ok()
-        .filter(|v| !v.trim().is_empty());
-    let email = config
-        .get_string("user.email")
-        .ok()
-        .filter(|v| !v.trim().is_empty());
+    // GIT_AUTHOR_NAME and GIT_AUTHOR_EMAIL take precedence over the configuration, as in git.
+    let from_env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    let name = from_env("GIT_AUTHOR_NAME").or_else(|| {
+        config
+            .get_string("user.name")
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+    });
+    let email = from_env("GIT_AUTHOR_EMAIL").or_else(|| {
+        config
+            .get_string("user.email")
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+    });
     match (name, email) {
         (Some(name), Some(email)) => Ok(Analyst { name, email }),
         _ => Err(missing()),

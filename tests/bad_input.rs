@@ -199,3 +199,72 @@ fn usage_error_exits_two() {
     let output = env.run(&["verdict", "IR-20260302-AAAA", "maybe", "--reason", "x"]);
     assert_eq!(output.status.code(), Some(2));
 }
+
+#[test]
+fn open_rejects_future_detection_time() {
+    let env = Env::new();
+    assert_rejected(
+        &env,
+        &["open", "--title", "x", "--detected", "2099-01-01T00:00:00Z"],
+        &["is in the future"],
+    );
+}
+
+#[test]
+fn timeline_list_shows_control_characters_visibly() {
+    let env = Env::new();
+    let id = env.open("x");
+    env.ok(&["timeline", "add", &id, "x \u{1b}]0;pwn\u{7}\u{1b}[2J done"]);
+    let listing = env.ok(&["timeline", "list", &id]);
+    assert!(!listing.contains('\u{1b}'), "{listing:?}");
+    assert!(
+        listing.contains("x [U+001B]]0;pwn[U+0007][U+001B][2J done"),
+        "{listing:?}"
+    );
+}
+
+#[test]
+fn error_message_shows_control_characters_visibly() {
+    let env = Env::new();
+    let error = env.fails(&["show", "\u{1b}[2Jx"]);
+    assert!(!error.contains('\u{1b}'), "{error:?}");
+    assert!(error.contains("[U+001B]"), "{error:?}");
+}
+
+#[test]
+fn missing_directory_is_named() {
+    let env = Env::new();
+    let error = env.fails(&["-C", "/nonexistent/cases", "list"]);
+    assert!(
+        error.contains("directory `/nonexistent/cases` does not exist"),
+        "{error}"
+    );
+}
+
+#[test]
+fn gate_hint_offers_waiver_only_where_allowed() {
+    let env = Env::new();
+    let id = env.open("x");
+    env.ok(&["advance", &id]);
+    let error = env.fails(&["advance", &id]);
+    assert!(
+        !error.contains("--waive"),
+        "triage cannot be waived: {error}"
+    );
+}
+
+#[test]
+fn author_environment_sets_analyst() {
+    let env = Env::new();
+    let output = env
+        .casefile(&["open", "--title", "x"])
+        .env("GIT_AUTHOR_NAME", "Bob Builder")
+        .env("GIT_AUTHOR_EMAIL", "bob@example.org")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert_eq!(
+        common::git_stdout(&env, &["log", "-1", "--format=%an <%ae>"]),
+        "Bob Builder <bob@example.org>"
+    );
+}

@@ -109,9 +109,10 @@ pub fn build(
     let recorded = format_time(now);
     let actor = workspace.actor();
 
+    // A title is one line: rule descriptions sometimes carry line breaks.
     let title = match (&args.title, alert) {
-        (Some(title), _) => title.trim().to_string(),
-        (None, Some(input)) => input.alert.rule.description.trim().to_string(),
+        (Some(title), _) => one_line(title, 500),
+        (None, Some(input)) => one_line(&input.alert.rule.description, 500),
         (None, None) => String::new(),
     };
     if title.is_empty() {
@@ -137,6 +138,23 @@ pub fn build(
         (None, Some(input)) => input.alert.timestamp.to_utc(),
         (None, None) => now,
     };
+    let future = detected_at - now;
+    if args.detected.is_some() && future > chrono::Duration::minutes(5) {
+        return Err(Error::invalid_with_hint(
+            format!(
+                "detection time `{}` is in the future",
+                format_time(detected_at)
+            ),
+            "check the date and the zone of --detected",
+        ));
+    }
+    if future > chrono::Duration::hours(1) {
+        context.warn(format!(
+            "the alert's time {} is {} ahead of this machine's clock; check the agent's clock",
+            format_time(detected_at),
+            crate::report::view::format_duration(future.num_seconds())
+        ));
+    }
 
     let id = unique_id(workspace, context)?;
     let dir = incident_dir(&id);

@@ -135,12 +135,13 @@ fn list(args: ListArgs, context: &mut Context) -> Result<i32> {
     }
     let mut output = String::new();
     for entry in &incident.timeline {
-        let text = entry.text.replace('\n', " ");
+        let text = crate::report::text::make_visible(&entry.text.replace('\n', " "));
+        let actor = crate::report::text::make_visible(&entry.actor);
         output.push_str(&format!(
             "{}  {:<13} {}  {}\n",
             entry.at,
             entry.kind.as_str(),
-            entry.actor,
+            actor,
             text
         ));
     }
