@@ -12,6 +12,7 @@ use common::{fixture_path, Env};
 
 const KEY: &str = "test-key-0123456789";
 const URL: &str = "http://soclosebutyetqq.com/69.exe";
+const BROKEN_SHA256: &str = "badbadbadbadbadbadbadbadbadbadbadbadbadbadbadbadbadbadbadbadbadb";
 const FILE_SHA256: &str = "417c06700c3e899f0554654102fa064385bf1d3ecec32471ac488096d81bf38c";
 
 /// A replay server: maps request paths to fixture files, answers 404 otherwise, and answers
@@ -51,7 +52,9 @@ fn start_replay(throttle: usize) -> Replay {
                 }
             }
             seen.lock().unwrap().push((path.clone(), key));
-            let (status, body) = if throttled.fetch_add(1, Ordering::SeqCst) < throttle {
+            let (status, body) = if path.ends_with(BROKEN_SHA256) {
+                ("200 OK", "this is not JSON".to_string())
+            } else if throttled.fetch_add(1, Ordering::SeqCst) < throttle {
                 (
                     "429 Too Many Requests",
                     "{\"error\":{\"code\":\"QuotaExceededError\"}}".to_string(),
@@ -267,10 +270,58 @@ fn enrich_offline_feed_matches_subdomain() {
         String::from_utf8_lossy(&output.stderr)
     );
     assert!(String::from_utf8_lossy(&output.stderr)
-        .contains("skipped 1 line(s) that are not indicators"));
+        .contains("skipped 1 line(s) that are not indicators (line 3)"));
     let records = enrichment(&env, &id);
     assert_eq!(records.len(), 1);
     assert_eq!(records[0]["value"].as_str(), Some("login.bad-bank.example"));
     assert_eq!(records[0]["provider"].as_str(), Some("feed:feed.txt"));
     assert_eq!(records[0]["label"].as_str(), Some("phishing kit"));
+}
+
+#[test]
+fn enrich_keeps_results_fetched_before_failure() {
+    let env = Env::new();
+    let replay = start_replay(0);
+    point_at(&env, replay.port);
+    let id = env.open("Malware");
+    env.ok(&[
+        "ioc",
+        "add",
+        &id,
+        "138.128.150.133",
+        "10.0.0.5",
+        "tawuhoju.com",
+        BROKEN_SHA256,
+    ]);
+    let before = env.commit_count();
+    let output = env
+        .casefile(&["enrich", &id, "--interval", "0"])
+        .env("VT_API_KEY", KEY)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("not JSON"), "{stderr}");
+    assert!(
+        stderr.contains("stored 2 result(s) fetched before the failure"),
+        "{stderr}"
+    );
+    assert_eq!(env.commit_count(), before + 1);
+    let values: Vec<String> = enrichment(&env, &id)
+        .iter()
+        .map(|r| r["value"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        values,
+        ["138.128.150.133", "tawuhoju.com"],
+        "the private address is not sent"
+    );
+    let paths: Vec<String> = replay
+        .requests
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(path, _)| path.clone())
+        .collect();
+    assert!(!paths.iter().any(|p| p.contains("10.0.0.5")), "{paths:?}");
 }

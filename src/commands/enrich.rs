@@ -39,6 +39,10 @@ pub struct EnrichArgs {
     /// Maximum number of VirusTotal requests in this run
     #[arg(long, default_value_t = 100)]
     pub limit: usize,
+    /// Also send known-benign values (private and documentation ranges, reserved names) to
+    /// VirusTotal, which learns every value it is asked about
+    #[arg(long)]
+    pub include_benign: bool,
 }
 
 pub fn run(args: EnrichArgs, context: &mut Context) -> Result<i32> {
@@ -55,9 +59,17 @@ pub fn run(args: EnrichArgs, context: &mut Context) -> Result<i32> {
         .collect::<Result<Vec<_>>>()?;
     for feed in &feeds {
         if feed.skipped > 0 {
+            let lines: Vec<String> = feed
+                .skipped_lines
+                .iter()
+                .take(5)
+                .map(usize::to_string)
+                .collect();
             context.warn(format!(
-                "feed {}: skipped {} line(s) that are not indicators",
-                feed.name, feed.skipped
+                "feed {}: skipped {} line(s) that are not indicators (line {})",
+                feed.name,
+                feed.skipped,
+                lines.join(", ")
             ));
         }
     }
@@ -83,7 +95,17 @@ pub fn run(args: EnrichArgs, context: &mut Context) -> Result<i32> {
             value: ioc.value.clone(),
         };
         for feed in &feeds {
-            if let Some(label) = feed.matches(&indicator) {
+            let Some(label) = feed.matches(&indicator) else {
+                continue;
+            };
+            let provider = format!("feed:{}", feed.name);
+            let known = incident.enrichment.iter().any(|record| {
+                record.provider == provider
+                    && record.kind == ioc.kind
+                    && record.value == ioc.value
+                    && record.label.as_deref().unwrap_or("") == label
+            });
+            if !known {
                 results.push((feed_record(&workspace, context, feed, ioc, label), None));
             }
         }
@@ -92,7 +114,13 @@ pub fn run(args: EnrichArgs, context: &mut Context) -> Result<i32> {
         let due: Vec<&Ioc> = iocs
             .iter()
             .filter(|ioc| {
+                let indicator = Indicator {
+                    kind: ioc.kind,
+                    value: ioc.value.clone(),
+                };
+                let benign = crate::ioc::benign_reason(&indicator).is_some();
                 virustotal_supports(ioc.kind)
+                    && (args.include_benign || !benign)
                     && !recently_enriched(&incident, ioc, args.max_age, context)
             })
             .take(args.limit)
@@ -106,7 +134,19 @@ pub fn run(args: EnrichArgs, context: &mut Context) -> Result<i32> {
                 ioc.kind,
                 crate::ioc::defang(ioc.kind, &ioc.value)
             ));
-            results.push(lookup_record(&workspace, context, client, ioc)?);
+            match lookup_record(&workspace, context, client, ioc) {
+                Ok(result) => results.push(result),
+                Err(error) if !results.is_empty() => {
+                    // Keep what the quota already paid for, then report the failure.
+                    let stored = results.len();
+                    write_results(&workspace, context, &incident, results)?;
+                    context.warn(format!(
+                        "stored {stored} result(s) fetched before the failure"
+                    ));
+                    return Err(error);
+                }
+                Err(error) => return Err(error),
+            }
         }
     }
     if results.is_empty() {

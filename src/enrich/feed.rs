@@ -14,6 +14,8 @@ pub struct Feed {
     entries: HashMap<(IocType, String), String>,
     /// Lines that were not a valid indicator.
     pub skipped: usize,
+    /// Numbers (1-based) of the skipped lines, at most the first 100.
+    pub skipped_lines: Vec<usize>,
 }
 
 impl Feed {
@@ -31,7 +33,8 @@ impl Feed {
     pub fn parse(name: &str, text: &str) -> Feed {
         let mut entries = HashMap::new();
         let mut skipped = 0;
-        for line in text.lines() {
+        let mut skipped_lines = Vec::new();
+        for (index, line) in text.lines().enumerate() {
             let line = line.trim();
             if line.is_empty() || line.starts_with('#') {
                 continue;
@@ -44,13 +47,19 @@ impl Feed {
                 Ok(indicator) => {
                     entries.insert((indicator.kind, indicator.value), label.to_string());
                 }
-                Err(_) => skipped += 1,
+                Err(_) => {
+                    skipped += 1;
+                    if skipped_lines.len() < 100 {
+                        skipped_lines.push(index + 1);
+                    }
+                }
             }
         }
         Feed {
             name: name.to_string(),
             entries,
             skipped,
+            skipped_lines,
         }
     }
 
