@@ -268,3 +268,19 @@ fn author_environment_sets_analyst() {
         "Bob Builder <bob@example.org>"
     );
 }
+
+#[test]
+fn assign_without_roster_needs_address() {
+    let env = Env::new();
+    let id = env.open("x");
+    assert_rejected(
+        &env,
+        &["assign", &id, "nobody"],
+        &["`nobody` is not an e-mail address"],
+    );
+    env.ok(&["assign", &id, "Bob <bob@example.org>"]);
+    assert_eq!(
+        env.parse_incident(&id)["owner"].as_str(),
+        Some("Bob <bob@example.org>")
+    );
+}

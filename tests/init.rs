@@ -45,7 +45,8 @@ fn init_wazuh_writes_integration() {
         .success();
     let script = env.read("wazuh/custom-casefile");
     assert!(script.starts_with("#!/bin/sh"));
-    assert!(script.contains("ingest \"$alert_file\""));
+    assert!(script.contains("ingest \"$spooled\""));
+    assert!(script.contains("casefile-spool"), "failed alerts are kept");
     let block = env.read("wazuh/ossec-integration.xml");
     assert!(block.contains("<name>custom-casefile</name>"));
     assert!(block.contains("<alert_format>json</alert_format>"));

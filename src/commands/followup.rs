@@ -27,7 +27,8 @@ pub struct AddArgs {
     pub kind: FollowupKind,
     /// What is to be done
     pub text: String,
-    /// Who does it: a roster name, e-mail address or handle
+    /// Who does it: a roster name, e-mail address or handle, or any name or team when the
+    /// roster is empty
     #[arg(long)]
     pub owner: String,
     /// Due date, YYYY-MM-DD
@@ -56,7 +57,7 @@ fn add(args: AddArgs, context: &mut Context) -> Result<i32> {
     }
     let due = parse_date(&args.due)?;
     let workspace = context.workspace()?;
-    let owner = resolve_analyst(&workspace, &args.owner)?;
+    let owner = resolve_analyst(&workspace, &args.owner, false)?;
     let incident = workspace.open_incident(&args.id)?;
     let now = context.clock.now();
     if due < now.date_naive() {

@@ -123,7 +123,8 @@ impl Context {
                 change.subject
             )),
             Applied::WrittenOnly => self.status(format!(
-                "wrote files without committing: {}",
+                "wrote files without committing: {}; commit them with \
+                 `git add -A incidents && git commit`",
                 change.subject
             )),
             _ => {}

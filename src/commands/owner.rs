@@ -36,19 +36,28 @@ pub fn run_take(args: TakeArgs, context: &mut Context) -> Result<i32> {
 
 pub fn run_assign(args: AssignArgs, context: &mut Context) -> Result<i32> {
     let workspace = context.workspace()?;
-    let owner = resolve_analyst(&workspace, &args.analyst)?;
+    let owner = resolve_analyst(&workspace, &args.analyst, true)?;
     set_owner(&workspace, context, &args.id, &owner, "assign")
 }
 
-/// Resolves an analyst named on the command line against the roster.
-pub fn resolve_analyst(workspace: &Workspace, input: &str) -> Result<String> {
+/// Resolves an analyst named on the command line against the roster. With an empty roster
+/// any name is taken, or with `require_address` only an e-mail address or `Name <email>`.
+pub fn resolve_analyst(
+    workspace: &Workspace,
+    input: &str,
+    require_address: bool,
+) -> Result<String> {
     let roster = &workspace.repo.config.analysts;
     let wanted = input.trim();
     if roster.is_empty() {
-        if wanted.is_empty() || wanted.chars().any(char::is_control) {
-            return Err(Error::invalid(format!(
-                "analyst `{input}` is not a valid name"
-            )));
+        let has_address =
+            wanted.contains('@') && !wanted.starts_with('@') && !wanted.ends_with('@');
+        let named = !wanted.is_empty() && (has_address || !require_address);
+        if !named || wanted.chars().any(char::is_control) {
+            return Err(Error::invalid_with_hint(
+                format!("analyst `{input}` is not an e-mail address or `Name <email>`"),
+                "name the analyst by address, or add an [[analysts]] roster to casefile.toml",
+            ));
         }
         return Ok(wanted.to_string());
     }
