@@ -160,7 +160,7 @@ fn incident_walks_every_phase_to_closed() {
         report.contains("`hxxp://evil[.]example[.]com/payload`"),
         "IOC is defanged"
     );
-    assert!(report.contains("| containment | block-ip | `172.17.1.1` | done | Alice Analyst"));
+    assert!(report.contains("| containment | block-ip | `172.17.1[.]1` | done | Alice Analyst"));
     assert!(report.contains("SSH brute force from 172.17.1.1 blocked \\| no access"));
     assert!(report
         .contains("| Time to acknowledge | 2022-05-11 12:29:19 UTC | 2026-03-02 09:05:00 UTC |"));

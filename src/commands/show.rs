@@ -77,7 +77,7 @@ pub fn run(args: ShowArgs, context: &mut Context) -> Result<i32> {
         ));
     }
     out.push_str(&format!(
-        "records:   {} timeline entries, {} indicators, {} actions, {} follow-ups\n",
+        "records:   timeline entries {}, indicators {}, actions {}, follow-ups {}\n",
         incident.timeline.len(),
         iocs.len(),
         actions.len(),
@@ -90,7 +90,9 @@ pub fn run(args: ShowArgs, context: &mut Context) -> Result<i32> {
             make_visible(&ioc::defang(indicator.kind, &indicator.value))
         ));
     }
-    if check.unmet.is_empty() {
+    if check.phase == crate::phase::Phase::Closed {
+        out.push_str("gate:      closed; `casefile reopen ID --reason TEXT` reopens it\n");
+    } else if check.unmet.is_empty() {
         out.push_str(&format!(
             "gate:      {} gate holds; `casefile advance` moves to {}\n",
             check.phase, check.next

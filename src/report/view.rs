@@ -357,6 +357,17 @@ fn intel_rows(
         .collect()
 }
 
+/// Defangs an action target that is a network indicator (an IP, domain or URL to block), as the
+/// indicator table does; other targets (hosts, accounts, files) stay as they are.
+fn defang_target(target: &str) -> String {
+    match ioc::parse_indicator(target, None) {
+        Ok(indicator) if indicator.kind.is_network() => {
+            ioc::defang(indicator.kind, &indicator.value)
+        }
+        _ => target.to_string(),
+    }
+}
+
 fn action_rows(incident: &Incident, show_time: &dyn Fn(&str) -> String) -> Vec<ActionRow> {
     incident
         .actions()
@@ -365,7 +376,7 @@ fn action_rows(incident: &Incident, show_time: &dyn Fn(&str) -> String) -> Vec<A
             id: action.short_id,
             phase: action.phase.as_str().into(),
             kind: action.kind.as_str().into(),
-            target: action.target,
+            target: defang_target(&action.target),
             status: action.status.as_str().into(),
             by: action.updated_by,
             at: show_time(&action.updated),
