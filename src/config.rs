@@ -87,7 +87,7 @@ pub struct CheckSettings {
 pub struct EnrichSettings {
     /// Base URL of the VirusTotal API v3.
     pub virustotal_url: String,
-    /// Name of the environment variable that holds the VirusTotal API key.
+    /// Name of the environment variable that contains the VirusTotal API key.
     pub virustotal_key_env: String,
 }
 

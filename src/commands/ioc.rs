@@ -58,7 +58,7 @@ pub struct AddArgs {
     /// When the indicator was first seen (RFC 3339 or with a zone name); defaults to now
     #[arg(long, value_name = "TIME")]
     pub seen: Option<String>,
-    /// Where the indicator was found
+    /// Source of the indicator, such as a log file or `analyst`
     #[arg(long, default_value = "analyst")]
     pub source: String,
     /// A note on the indicator
@@ -214,7 +214,7 @@ fn extract(args: ExtractArgs, context: &mut Context) -> Result<i32> {
     Ok(0)
 }
 
-/// How and where a set of indicators was seen.
+/// The time, source and marking of a set of indicators being added.
 pub struct Sighting<'a> {
     pub seen: &'a str,
     pub source: &'a str,

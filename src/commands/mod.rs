@@ -38,7 +38,7 @@ use crate::incident::{id::parse_incident_id, Incident};
 use crate::phase::Phase;
 use crate::repo::{Analyst, Applied, CaseRepo, Change};
 
-/// What every command gets: the global options and the clock.
+/// The global options and the clock that every command receives.
 #[derive(Clone)]
 pub struct Context {
     pub dir: PathBuf,
@@ -110,7 +110,7 @@ impl Context {
     /// Writes a change and commits it unless `--no-commit`, then reports what happened.
     pub fn apply(&self, workspace: &Workspace, change: &Change) -> Result<Applied> {
         if !self.no_commit {
-            refuse_uncommitted(&workspace.repo, change)?;
+            reject_uncommitted(&workspace.repo, change)?;
         }
         let applied =
             workspace
@@ -142,7 +142,7 @@ pub struct Workspace {
 
 /// Rejects a change that rewrites a tracked file with uncommitted edits, because the commit
 /// would record those edits as part of this command.
-fn refuse_uncommitted(repo: &CaseRepo, change: &Change) -> Result<()> {
+fn reject_uncommitted(repo: &CaseRepo, change: &Change) -> Result<()> {
     for path in change.paths() {
         let Ok(status) = repo.git.status_file(path) else {
             continue;
