@@ -254,3 +254,29 @@ fn gates_cannot_be_waived_outside_response() {
     );
     assert_eq!(env.snapshot(), before);
 }
+
+#[test]
+fn detection_gate_requires_time_and_source() {
+    let env = Env::new();
+    let id = env.open("Reported by phone");
+    let path = env.incident_dir(&id).join("incident.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let edited: String = text
+        .lines()
+        .filter(|line| !line.starts_with("detected_at") && !line.starts_with("reported_by"))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    std::fs::write(&path, edited).unwrap();
+    env.git(&["commit", "-qam", "remove the detection time and reporter"])
+        .assert()
+        .success();
+    assert_gate_rejects(
+        &env,
+        &id,
+        &[
+            "cannot leave phase detection",
+            "a detection time is recorded",
+            "a source is recorded",
+        ],
+    );
+}
