@@ -5,6 +5,7 @@
 //! window earlier or later than it; otherwise it opens a new incident.
 
 pub mod batch;
+pub mod lines;
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -109,7 +110,11 @@ impl Existing {
 
     /// Records that incident `id` has an alert with `key` at `time`.
     pub fn note_alert(&mut self, key: &str, id: &str, time: DateTime<Utc>) {
-        let groups = self.groups.entry(key.to_string()).or_default();
+        // Most alerts join a key seen before, so the key is copied only for a new one.
+        let groups = match self.groups.get_mut(key) {
+            Some(groups) => groups,
+            None => self.groups.entry(key.to_string()).or_default(),
+        };
         match groups.iter_mut().find(|group| group.incident == id) {
             Some(group) => group.last_alert = group.last_alert.max(time),
             None => groups.push(Group {
