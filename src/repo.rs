@@ -48,6 +48,12 @@ pub struct Change {
     /// New files the command already wrote to disk, such as large evidence batches written
     /// while streaming; they are committed from disk and removed on rollback.
     prewritten: Vec<PathBuf>,
+    /// The content and metadata of prewritten files that the caller still holds, so that
+    /// the commit need not read them back.
+    prewritten_content: std::collections::HashMap<PathBuf, (Vec<u8>, fs::Metadata)>,
+    /// Directories the command created in this run, so that no file below them existed
+    /// before: their files are written without a journal copy or a temporary file.
+    created_dirs: Vec<PathBuf>,
     pub subject: String,
     pub body: Vec<String>,
 }
@@ -80,6 +86,25 @@ impl Change {
         self.prewritten.push(path.into());
     }
 
+    /// Adds a new file that the caller has already written, with its content and the metadata
+    /// of the written file.
+    pub fn prewritten_with(
+        &mut self,
+        path: impl Into<PathBuf>,
+        content: Vec<u8>,
+        metadata: fs::Metadata,
+    ) {
+        let path = path.into();
+        self.prewritten.push(path.clone());
+        self.prewritten_content.insert(path, (content, metadata));
+    }
+
+    /// Adds a directory that the caller created in this run, as a path relative to the root.
+    /// The caller removes it on failure, as with [`Change::prewritten`] files.
+    pub fn created_dir(&mut self, path: impl Into<PathBuf>) {
+        self.created_dirs.push(path.into());
+    }
+
     /// Moves the files of `other` into this change, keeping this change's message.
     pub fn absorb(&mut self, other: Change) {
         for (path, content) in other.writes {
@@ -87,6 +112,8 @@ impl Change {
         }
         self.removals.extend(other.removals);
         self.prewritten.extend(other.prewritten);
+        self.prewritten_content.extend(other.prewritten_content);
+        self.created_dirs.extend(other.created_dirs);
     }
 
     pub fn is_empty(&self) -> bool {
@@ -181,7 +208,10 @@ impl CaseRepo {
         if change.is_empty() {
             return Ok(Applied::Unchanged);
         }
-        for path in change.paths() {
+        for path in change
+            .paths()
+            .chain(change.created_dirs.iter().map(PathBuf::as_path))
+        {
             check_relative(path)?;
         }
         let mut journal = Journal::default();
@@ -190,27 +220,41 @@ impl CaseRepo {
             journal.known.insert(path.clone());
             journal.files.push((path, None));
         }
-        let result = self.write_files(change, &mut journal).and_then(|()| {
-            if commit {
-                self.commit(change, analyst, clock).map(Applied::Committed)
-            } else {
-                Ok(Applied::WrittenOnly)
-            }
-        });
+        for relative in &change.created_dirs {
+            let path = self.root.join(relative);
+            journal.fresh_dirs.insert(path.clone());
+            journal.existing_dirs.insert(path);
+        }
+        let result = self
+            .write_files(change, &mut journal)
+            .and_then(|mut stats| {
+                if commit {
+                    self.commit(change, analyst, clock, &mut stats)
+                        .map(Applied::Committed)
+                } else {
+                    Ok(Applied::WrittenOnly)
+                }
+            });
         if result.is_err() {
             journal.roll_back();
         }
         result
     }
 
-    fn write_files(&self, change: &Change, journal: &mut Journal) -> Result<()> {
+    /// Writes and removes the change's files, and returns the metadata of the files it
+    /// created, for the index.
+    fn write_files(&self, change: &Change, journal: &mut Journal) -> Result<FileStats> {
+        let mut stats = FileStats::new();
         for (relative, content) in &change.writes {
             let path = self.root.join(relative);
-            journal.remember(&path)?;
             if let Some(parent) = path.parent() {
                 journal.create_dirs(parent)?;
             }
-            write_atomic(&path, content)?;
+            if journal.remember(&path)? {
+                stats.insert(relative.clone(), write_new(&path, content)?);
+            } else {
+                write_atomic(&path, content)?;
+            }
         }
         for relative in &change.removals {
             let path = self.root.join(relative);
@@ -219,10 +263,16 @@ impl CaseRepo {
                 fs::remove_file(&path).map_err(Error::io("remove", &path))?;
             }
         }
-        Ok(())
+        Ok(stats)
     }
 
-    fn commit(&self, change: &Change, analyst: &Analyst, clock: &Clock) -> Result<Oid> {
+    fn commit(
+        &self,
+        change: &Change,
+        analyst: &Analyst,
+        clock: &Clock,
+        stats: &mut FileStats,
+    ) -> Result<Oid> {
         let parent = match self.git.head() {
             Ok(head) => Some(head.peel_to_commit().map_err(Error::git("read HEAD"))?),
             Err(error) if error.code() == git2::ErrorCode::UnbornBranch => None,
@@ -249,11 +299,11 @@ impl CaseRepo {
         // libgit2 writes every loose object through a temporary file and rescans the pack
         // directory for each new one, so a large change is written as one pack instead.
         let (oid, staged) = if change.len() > PACK_THRESHOLD {
-            self.commit_packed(change, &base)?
+            self.commit_packed(change, &base, stats)?
         } else {
             self.commit_loose(change, &base)?
         };
-        self.update_index(change, &staged)?;
+        self.update_index(change, &staged, stats)?;
         Ok(oid)
     }
 
@@ -303,9 +353,14 @@ impl CaseRepo {
 
     /// Writes the change's blobs, trees and commit as one pack, then moves HEAD if no other
     /// process moved it meanwhile.
-    fn commit_packed(&self, change: &Change, base: &CommitBase) -> Result<(Oid, Staged)> {
+    fn commit_packed(
+        &self,
+        change: &Change,
+        base: &CommitBase,
+        stats: &mut FileStats,
+    ) -> Result<(Oid, Staged)> {
         let mut pack = pack::PackFile::create(&self.git.path().join("objects"))?;
-        let staged = self.pack_blobs(change, &mut pack)?;
+        let staged = self.pack_blobs(change, &mut pack, stats)?;
         let mut changes = Vec::with_capacity(staged.len() + change.removals.len());
         for (relative, oid) in &staged {
             changes.push((tree_components(relative)?, Some(*oid)));
@@ -340,40 +395,68 @@ impl CaseRepo {
 
     /// Hashes and compresses the change's files on all cores, a group at a time so that
     /// memory holds only one group's compressed bytes, and appends them to the pack.
-    fn pack_blobs(&self, change: &Change, pack: &mut pack::PackFile) -> Result<Staged> {
+    fn pack_blobs(
+        &self,
+        change: &Change,
+        pack: &mut pack::PackFile,
+        stats: &mut FileStats,
+    ) -> Result<Staged> {
         let sources: Vec<(&Path, BlobSource)> = change
             .writes
             .iter()
             .map(|(relative, content)| (relative.as_path(), BlobSource::Memory(content)))
-            .chain(change.prewritten.iter().map(|relative| {
-                (
-                    relative.as_path(),
-                    BlobSource::File(self.root.join(relative)),
-                )
-            }))
+            .chain(
+                change
+                    .prewritten
+                    .iter()
+                    // A file written again by the change is committed from `writes`.
+                    .filter(|relative| !change.writes.contains_key(*relative))
+                    .map(|relative| match change.prewritten_content.get(relative) {
+                        Some((content, metadata)) => {
+                            stats.insert(relative.clone(), metadata.clone());
+                            (relative.as_path(), BlobSource::Memory(content))
+                        }
+                        None => (
+                            relative.as_path(),
+                            BlobSource::File(self.root.join(relative)),
+                        ),
+                    }),
+            )
             .collect();
         let mut staged = Vec::with_capacity(sources.len());
         for group in sources.chunks(64) {
-            let encoded: Vec<pack::Encoded> = group
+            let encoded: Vec<(pack::Encoded, Option<fs::Metadata>)> = group
                 .par_iter()
                 .map(|(_, source)| match source {
-                    BlobSource::Memory(content) => Ok(pack::encode(ObjectType::Blob, content)),
-                    BlobSource::File(path) => pack::encode_file(path),
+                    BlobSource::Memory(content) => {
+                        Ok((pack::encode(ObjectType::Blob, content), None))
+                    }
+                    BlobSource::File(path) => {
+                        pack::encode_file(path).map(|(object, metadata)| (object, Some(metadata)))
+                    }
                 })
                 .collect::<Result<_>>()?;
-            for ((relative, _), object) in group.iter().zip(&encoded) {
-                pack.add(object)?;
+            for ((relative, _), (object, metadata)) in group.iter().zip(encoded) {
+                pack.add(&object)?;
                 staged.push((relative.to_path_buf(), object.id));
+                if let Some(metadata) = metadata {
+                    stats.insert(relative.to_path_buf(), metadata);
+                }
             }
         }
         Ok(staged)
     }
 
     /// Stages the committed paths in the real index so that `git status` shows them clean.
-    fn update_index(&self, change: &Change, staged: &[(PathBuf, Oid)]) -> Result<()> {
+    fn update_index(
+        &self,
+        change: &Change,
+        staged: &[(PathBuf, Oid)],
+        stats: &FileStats,
+    ) -> Result<()> {
         let mut index = self.git.index().map_err(Error::git("open the index"))?;
         for (relative, oid) in staged {
-            let entry = stat_entry(&self.root, relative, *oid)?;
+            let entry = stat_entry(&self.root, relative, *oid, stats.get(relative))?;
             index
                 .add(&entry)
                 .map_err(Error::git(format!("stage `{}`", relative.display())))?;
@@ -387,6 +470,10 @@ impl CaseRepo {
 
 /// Number of files above which a commit's objects are written as one pack.
 const PACK_THRESHOLD: usize = 200;
+
+/// The metadata of files written or read in this run by relative path, taken from the open
+/// file so that the index needs no `stat` of its own.
+type FileStats = std::collections::HashMap<PathBuf, fs::Metadata>;
 
 /// The committed paths and their blob ids, for the index.
 type Staged = Vec<(PathBuf, Oid)>;
@@ -455,9 +542,21 @@ fn move_head(repo: &Repository, oid: Oid, expected: Option<Oid>, subject: &str) 
 
 /// Builds the index entry of a file just written and stored as blob `oid`, with the file's
 /// stat data so that `git status` sees it unchanged without hashing it again.
-fn stat_entry(root: &Path, relative: &Path, oid: Oid) -> Result<IndexEntry> {
-    let path = root.join(relative);
-    let metadata = fs::metadata(&path).map_err(Error::io("read", &path))?;
+fn stat_entry(
+    root: &Path,
+    relative: &Path,
+    oid: Oid,
+    known: Option<&fs::Metadata>,
+) -> Result<IndexEntry> {
+    let read;
+    let metadata = match known {
+        Some(metadata) => metadata,
+        None => {
+            let path = root.join(relative);
+            read = fs::metadata(&path).map_err(Error::io("read", &path))?;
+            &read
+        }
+    };
     let name = relative
         .to_str()
         .ok_or_else(|| Error::invalid(format!("path `{}` is not UTF-8", relative.display())))?
@@ -693,18 +792,46 @@ pub fn write_atomic(path: &Path, content: &[u8]) -> Result<()> {
     })
 }
 
+/// Creates a file that does not exist yet and returns its metadata after the write.
+/// Unlike [`write_atomic`] it needs no temporary file, because no earlier version exists
+/// that a reader could expect to see whole.
+fn write_new(path: &Path, content: &[u8]) -> Result<fs::Metadata> {
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(Error::io("create", path))?;
+    file.write_all(content).map_err(Error::io("write", path))?;
+    file.metadata().map_err(Error::io("read", path))
+}
+
 /// The previous state of every file and directory a change touches, for rolling back.
 #[derive(Default)]
 struct Journal {
     files: Vec<(PathBuf, Option<Vec<u8>>)>,
     known: std::collections::HashSet<PathBuf>,
     created_dirs: Vec<PathBuf>,
+    /// Directories created in this run, by the journal or the command: files below them
+    /// are new.
+    fresh_dirs: std::collections::HashSet<PathBuf>,
+    /// Directories known to exist, so each is checked once.
+    existing_dirs: std::collections::HashSet<PathBuf>,
 }
 
 impl Journal {
-    fn remember(&mut self, path: &Path) -> Result<()> {
+    /// Records the previous content of `path` and returns true when the file is certainly
+    /// new, because a directory above it was created in this run.
+    fn remember(&mut self, path: &Path) -> Result<bool> {
         if !self.known.insert(path.to_path_buf()) {
-            return Ok(());
+            return Ok(false);
+        }
+        if path
+            .ancestors()
+            .skip(1)
+            .any(|dir| self.fresh_dirs.contains(dir))
+        {
+            self.files.push((path.to_path_buf(), None));
+            return Ok(true);
         }
         let previous = match fs::read(path) {
             Ok(content) => Some(content),
@@ -718,14 +845,14 @@ impl Journal {
             }
         };
         self.files.push((path.to_path_buf(), previous));
-        Ok(())
+        Ok(false)
     }
 
     fn create_dirs(&mut self, dir: &Path) -> Result<()> {
         let mut missing = Vec::new();
         let mut current = Some(dir);
         while let Some(path) = current {
-            if path.exists() {
+            if self.existing_dirs.contains(path) || path.exists() {
                 break;
             }
             missing.push(path.to_path_buf());
@@ -734,7 +861,9 @@ impl Journal {
         for path in missing.iter().rev() {
             fs::create_dir(path).map_err(Error::io("create directory", path))?;
             self.created_dirs.push(path.clone());
+            self.fresh_dirs.insert(path.clone());
         }
+        self.existing_dirs.insert(dir.to_path_buf());
         Ok(())
     }
 

@@ -1,8 +1,8 @@
 //! `casefile ingest`: read Wazuh alerts in bulk, group them into incidents and append alerts
 //! to the open incident they belong to, in one commit for the whole run.
 
-use std::collections::{BTreeMap, HashMap};
-use std::io::{BufRead, BufReader, IsTerminal};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::{BufRead, BufReader, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Duration, Utc};
@@ -30,6 +30,10 @@ use super::{Context, Workspace};
 /// Alerts of one batch up to which each alert gets its own timeline entry; a larger batch
 /// gets one summary entry.
 const ENTRIES_PER_ALERT_MAX: usize = 10;
+
+/// Bytes of new incidents' files kept in memory for the commit, beyond which the commit
+/// reads them back from disk.
+const WRITTEN_KEPT_MAX: usize = 32 << 20;
 
 /// Bytes buffered across all batches before every batch is flushed to disk.
 const BUFFERED_MAX: usize = 32 << 20;
@@ -82,9 +86,10 @@ struct Touched {
     dedupe_key: String,
     /// Whether this run opened the incident.
     is_new: bool,
-    /// Files already on disk: a new incident's files, written as soon as it opens so that
-    /// memory does not grow with the number of incidents.
-    written: Vec<PathBuf>,
+    /// Files already on disk: a new incident's files, written as soon as it opens. Their
+    /// content and metadata are kept for the commit while the run holds less than
+    /// [`WRITTEN_KEPT_MAX`] bytes of them, so that memory stays bounded.
+    written: Vec<(PathBuf, Option<(Vec<u8>, std::fs::Metadata)>)>,
     batch: Option<BatchWriter>,
     batch_hash: Sha256,
     batch_record: String,
@@ -111,6 +116,10 @@ struct Run<'a> {
     origins: Vec<String>,
     min_level: u8,
     opened: usize,
+    /// Directories this run created, so that each is created once.
+    created_dirs: HashSet<PathBuf>,
+    /// Bytes of file content held in [`Touched::written`].
+    written_kept: usize,
 }
 
 pub fn run(args: IngestArgs, context: &mut Context) -> Result<i32> {
@@ -140,6 +149,8 @@ pub fn run(args: IngestArgs, context: &mut Context) -> Result<i32> {
         origins: Vec::new(),
         min_level: case_repo.config.ingest.min_level,
         opened: 0,
+        created_dirs: HashSet::new(),
+        written_kept: 0,
     };
     let result = state
         .read_all(&args.files, case_repo)
@@ -389,6 +400,8 @@ impl Run<'_> {
                 &workspace.repo.root,
                 change.take_writes(),
                 &mut touched.written,
+                &mut self.created_dirs,
+                &mut self.written_kept,
             );
             self.touched.push(touched);
             result?;
@@ -615,8 +628,14 @@ impl Touched {
         let recorded = format_time(now);
         let actor = workspace.actor();
         let is_new = self.is_new;
-        for path in self.written.drain(..) {
-            change.prewritten(path);
+        for (path, kept) in self.written.drain(..) {
+            match kept {
+                Some((content, metadata)) => change.prewritten_with(path, content, metadata),
+                None => change.prewritten(path),
+            }
+        }
+        if is_new {
+            change.created_dir(&dir);
         }
         let batched_alerts = self.batch.as_ref().map_or(0, |batch| batch.alerts);
         if let Some(batch) = &mut self.batch {
@@ -780,19 +799,38 @@ impl Touched {
     }
 }
 
-/// Writes new files at once, recording each in `written` as it goes.
+/// Writes new files at once, recording each in `written` as it goes, and each directory it
+/// creates in `created_dirs`.
 fn write_now(
     root: &Path,
     files: BTreeMap<PathBuf, Vec<u8>>,
-    written: &mut Vec<PathBuf>,
+    written: &mut Vec<(PathBuf, Option<(Vec<u8>, std::fs::Metadata)>)>,
+    created_dirs: &mut HashSet<PathBuf>,
+    kept_bytes: &mut usize,
 ) -> Result<()> {
     for (relative, content) in files {
         let path = root.join(&relative);
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(Error::io("create directory", parent))?;
+            if !created_dirs.contains(parent) {
+                std::fs::create_dir_all(parent).map_err(Error::io("create directory", parent))?;
+                created_dirs.insert(parent.to_path_buf());
+            }
         }
-        std::fs::write(&path, content).map_err(Error::io("write", &path))?;
-        written.push(relative);
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(Error::io("create", &path))?;
+        file.write_all(&content)
+            .map_err(Error::io("write", &path))?;
+        let kept = if *kept_bytes + content.len() <= WRITTEN_KEPT_MAX {
+            let metadata = file.metadata().map_err(Error::io("read", &path))?;
+            *kept_bytes += content.len();
+            Some((content, metadata))
+        } else {
+            None
+        };
+        written.push((relative, kept));
     }
     Ok(())
 }

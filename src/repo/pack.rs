@@ -36,10 +36,11 @@ pub fn encode(kind: ObjectType, data: &[u8]) -> Encoded {
 }
 
 /// Hashes and compresses a file as a blob, reading it in chunks so that only the compressed
-/// bytes are held in memory.
-pub fn encode_file(path: &Path) -> Result<Encoded> {
+/// bytes are held in memory. Returns the file's metadata too.
+pub fn encode_file(path: &Path) -> Result<(Encoded, fs::Metadata)> {
     let mut file = File::open(path).map_err(Error::io("open", path))?;
-    let size = file.metadata().map_err(Error::io("read", path))?.len();
+    let metadata = file.metadata().map_err(Error::io("read", path))?;
+    let size = metadata.len();
     let mut encoder = ObjectEncoder::new(ObjectType::Blob, size);
     let mut buffer = vec![0; READ_CHUNK.min(size as usize + 1)];
     let mut read = 0u64;
@@ -57,7 +58,7 @@ pub fn encode_file(path: &Path) -> Result<Encoded> {
             path.display()
         )));
     }
-    Ok(encoder.finish())
+    Ok((encoder.finish(), metadata))
 }
 
 /// The object id (SHA-1 of `<type> <size>\0` and the data) and the zlib stream of an object.
