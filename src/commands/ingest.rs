@@ -80,6 +80,10 @@ pub struct IncidentSummary {
     pub dedupe_key: String,
 }
 
+/// A file written as soon as its incident opened, with its content and metadata while they
+/// are kept in memory.
+type WrittenFile = (PathBuf, Option<(Vec<u8>, std::fs::Metadata)>);
+
 /// Everything one run adds to one incident.
 struct Touched {
     id: String,
@@ -89,7 +93,7 @@ struct Touched {
     /// Files already on disk: a new incident's files, written as soon as it opens. Their
     /// content and metadata are kept for the commit while the run holds less than
     /// [`WRITTEN_KEPT_MAX`] bytes of them, so that memory stays bounded.
-    written: Vec<(PathBuf, Option<(Vec<u8>, std::fs::Metadata)>)>,
+    written: Vec<WrittenFile>,
     batch: Option<BatchWriter>,
     batch_hash: Sha256,
     batch_record: String,
@@ -804,7 +808,7 @@ impl Touched {
 fn write_now(
     root: &Path,
     files: BTreeMap<PathBuf, Vec<u8>>,
-    written: &mut Vec<(PathBuf, Option<(Vec<u8>, std::fs::Metadata)>)>,
+    written: &mut Vec<WrittenFile>,
     created_dirs: &mut HashSet<PathBuf>,
     kept_bytes: &mut usize,
 ) -> Result<()> {
