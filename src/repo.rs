@@ -11,10 +11,13 @@ use std::io::Write;
 use std::path::{Component, Path, PathBuf};
 
 use git2::{IndexEntry, IndexTime, ObjectType, Oid, Repository, Signature, Time, Tree};
+use rayon::prelude::*;
 
 use crate::clock::Clock;
 use crate::config::{Config, CONFIG_FILE};
 use crate::error::{Error, Result};
+
+mod pack;
 
 /// The analyst who runs a command: the git identity of the repository.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,6 +48,12 @@ pub struct Change {
     /// New files the command already wrote to disk, such as large evidence batches written
     /// while streaming; they are committed from disk and removed on rollback.
     prewritten: Vec<PathBuf>,
+    /// The content and metadata of prewritten files that the caller still holds, so that
+    /// the commit need not read them back.
+    prewritten_content: std::collections::HashMap<PathBuf, (Vec<u8>, fs::Metadata)>,
+    /// Directories the command created in this run, so that no file below them existed
+    /// before: their files are written without a journal copy or a temporary file.
+    created_dirs: Vec<PathBuf>,
     pub subject: String,
     pub body: Vec<String>,
 }
@@ -77,6 +86,25 @@ impl Change {
         self.prewritten.push(path.into());
     }
 
+    /// Adds a new file that the caller has already written, with its content and the metadata
+    /// of the written file.
+    pub fn prewritten_with(
+        &mut self,
+        path: impl Into<PathBuf>,
+        content: Vec<u8>,
+        metadata: fs::Metadata,
+    ) {
+        let path = path.into();
+        self.prewritten.push(path.clone());
+        self.prewritten_content.insert(path, (content, metadata));
+    }
+
+    /// Adds a directory that the caller created in this run, as a path relative to the root.
+    /// The caller removes it on failure, as with [`Change::prewritten`] files.
+    pub fn created_dir(&mut self, path: impl Into<PathBuf>) {
+        self.created_dirs.push(path.into());
+    }
+
     /// Moves the files of `other` into this change, keeping this change's message.
     pub fn absorb(&mut self, other: Change) {
         for (path, content) in other.writes {
@@ -84,6 +112,8 @@ impl Change {
         }
         self.removals.extend(other.removals);
         self.prewritten.extend(other.prewritten);
+        self.prewritten_content.extend(other.prewritten_content);
+        self.created_dirs.extend(other.created_dirs);
     }
 
     pub fn is_empty(&self) -> bool {
@@ -184,7 +214,10 @@ impl CaseRepo {
         if change.is_empty() {
             return Ok(Applied::Unchanged);
         }
-        for path in change.paths() {
+        for path in change
+            .paths()
+            .chain(change.created_dirs.iter().map(PathBuf::as_path))
+        {
             check_relative(path)?;
         }
         let mut journal = Journal::default();
@@ -193,27 +226,41 @@ impl CaseRepo {
             journal.known.insert(path.clone());
             journal.files.push((path, None));
         }
-        let result = self.write_files(change, &mut journal).and_then(|()| {
-            if commit {
-                self.commit(change, analyst, clock).map(Applied::Committed)
-            } else {
-                Ok(Applied::WrittenOnly)
-            }
-        });
+        for relative in &change.created_dirs {
+            let path = self.root.join(relative);
+            journal.fresh_dirs.insert(path.clone());
+            journal.existing_dirs.insert(path);
+        }
+        let result = self
+            .write_files(change, &mut journal)
+            .and_then(|mut stats| {
+                if commit {
+                    self.commit(change, analyst, clock, &mut stats)
+                        .map(Applied::Committed)
+                } else {
+                    Ok(Applied::WrittenOnly)
+                }
+            });
         if result.is_err() {
             journal.roll_back();
         }
         result
     }
 
-    fn write_files(&self, change: &Change, journal: &mut Journal) -> Result<()> {
+    /// Writes and removes the change's files, and returns the metadata of the files it
+    /// created, for the index.
+    fn write_files(&self, change: &Change, journal: &mut Journal) -> Result<FileStats> {
+        let mut stats = FileStats::new();
         for (relative, content) in &change.writes {
             let path = self.root.join(relative);
-            journal.remember(&path)?;
             if let Some(parent) = path.parent() {
                 journal.create_dirs(parent)?;
             }
-            write_atomic(&path, content)?;
+            if journal.remember(&path)? {
+                stats.insert(relative.clone(), write_new(&path, content)?);
+            } else {
+                write_atomic(&path, content)?;
+            }
         }
         for relative in &change.removals {
             let path = self.root.join(relative);
@@ -222,36 +269,17 @@ impl CaseRepo {
                 fs::remove_file(&path).map_err(Error::io("remove", &path))?;
             }
         }
-        Ok(())
+        Ok(stats)
     }
 
-    fn commit(&self, change: &Change, analyst: &Analyst, clock: &Clock) -> Result<Oid> {
-        // A large change is built in an in-memory object store and written as one pack, because
-        // libgit2 writes every loose object through a temporary file and rescans the pack
-        // directory for each new object. Small changes write loose objects as git does.
-        let packed = change.len() > PACK_THRESHOLD;
-        let scratch = if packed {
-            Some(Repository::open(&self.root).map_err(Error::git("open the repository"))?)
-        } else {
-            None
-        };
-        let odb = match &scratch {
-            Some(scratch) => Some(
-                scratch
-                    .odb()
-                    .map_err(Error::git("open the object database"))?,
-            ),
-            None => None,
-        };
-        let mempack = match &odb {
-            Some(odb) => Some(
-                odb.add_new_mempack_backend(1000)
-                    .map_err(Error::git("create an in-memory object store"))?,
-            ),
-            None => None,
-        };
-        let repo = scratch.as_ref().unwrap_or(&self.git);
-        let parent = match repo.head() {
+    fn commit(
+        &self,
+        change: &Change,
+        analyst: &Analyst,
+        clock: &Clock,
+        stats: &mut FileStats,
+    ) -> Result<Oid> {
+        let parent = match self.git.head() {
             Ok(head) => Some(head.peel_to_commit().map_err(Error::git("read HEAD"))?),
             Err(error) if error.code() == git2::ErrorCode::UnbornBranch => None,
             Err(error) if error.code() == git2::ErrorCode::NotFound => None,
@@ -262,9 +290,32 @@ impl CaseRepo {
                 })
             }
         };
+        let base_tree = match &parent {
+            Some(parent) => Some(parent.tree().map_err(Error::git("read HEAD's tree"))?),
+            None => None,
+        };
+        let time = Time::new(clock.now().timestamp(), 0);
+        let signature = Signature::new(&analyst.name, &analyst.email, &time)
+            .map_err(Error::git("build the commit signature"))?;
+        let base = CommitBase {
+            parent: parent.as_ref(),
+            tree: base_tree.as_ref(),
+            signature: &signature,
+        };
+        // libgit2 writes every loose object through a temporary file and rescans the pack
+        // directory for each new one, so a large change is written as one pack instead.
+        let (oid, staged) = if change.len() > PACK_THRESHOLD {
+            self.commit_packed(change, &base, stats)?
+        } else {
+            self.commit_loose(change, &base)?
+        };
+        self.update_index(change, &staged, stats)?;
+        Ok(oid)
+    }
 
-        // The commit's tree is HEAD's tree plus this change only. Only the trees on the
-        // changed paths are rewritten, so the cost does not grow with the repository's size.
+    /// Writes the change's objects as loose objects, like `git commit`, and moves HEAD.
+    fn commit_loose(&self, change: &Change, base: &CommitBase) -> Result<(Oid, Staged)> {
+        let repo = &self.git;
         let mut staged = Vec::new();
         let mut changes = Vec::new();
         let normalize = converts_line_endings(repo);
@@ -295,55 +346,134 @@ impl CaseRepo {
         for relative in &change.removals {
             changes.push((tree_components(relative)?, None));
         }
-        let base_tree = match &parent {
-            Some(parent) => Some(parent.tree().map_err(Error::git("read HEAD's tree"))?),
-            None => None,
+        let odb = repo.odb().map_err(Error::git("open the object database"))?;
+        let mut store = |kind: ObjectType, data: &[u8]| {
+            odb.write(kind, data).map_err(Error::git("write a tree"))
         };
-        let tree_id = match update_tree(repo, base_tree.as_ref(), &changes)? {
-            Some(oid) => oid,
-            None => repo
-                .treebuilder(None)
-                .and_then(|builder| builder.write())
-                .map_err(Error::git("write the tree"))?,
-        };
+        let tree_id = write_root_tree(repo, base.tree, &changes, &mut store)?;
         let tree = repo
             .find_tree(tree_id)
             .map_err(Error::git("read the new tree"))?;
-
-        let time = Time::new(clock.now().timestamp(), 0);
-        let signature = Signature::new(&analyst.name, &analyst.email, &time)
-            .map_err(Error::git("build the commit signature"))?;
-        let parents: Vec<&git2::Commit> = parent.iter().collect();
-        let message = change.message();
-        let update_ref = if mempack.is_some() {
-            None
-        } else {
-            Some("HEAD")
-        };
+        let parents: Vec<&git2::Commit> = base.parent.into_iter().collect();
         let oid = repo
             .commit(
-                update_ref, &signature, &signature, &message, &tree, &parents,
+                Some("HEAD"),
+                base.signature,
+                base.signature,
+                &change.message(),
+                &tree,
+                &parents,
             )
             .map_err(Error::git("create the commit"))?;
-        if let (Some(odb), Some(mempack)) = (&odb, &mempack) {
-            write_pack(repo, odb, mempack)?;
-            move_head(
-                repo,
-                oid,
-                parent.as_ref().map(|commit| commit.id()),
-                &change.subject,
-            )?;
-        }
+        Ok((oid, staged))
+    }
 
-        self.update_index(change, &staged)?;
-        Ok(oid)
+    /// Writes the change's blobs, trees and commit as one pack, then moves HEAD if no other
+    /// process moved it meanwhile.
+    fn commit_packed(
+        &self,
+        change: &Change,
+        base: &CommitBase,
+        stats: &mut FileStats,
+    ) -> Result<(Oid, Staged)> {
+        let mut pack = pack::PackFile::create(&self.git.path().join("objects"))?;
+        let staged = self.pack_blobs(change, &mut pack, stats)?;
+        let mut changes = Vec::with_capacity(staged.len() + change.removals.len());
+        for (relative, oid) in &staged {
+            changes.push((tree_components(relative)?, Some(*oid)));
+        }
+        for relative in &change.removals {
+            changes.push((tree_components(relative)?, None));
+        }
+        let mut store = |kind: ObjectType, data: &[u8]| {
+            let object = pack::encode(kind, data);
+            pack.add(&object)?;
+            Ok(object.id)
+        };
+        let tree_id = write_root_tree(&self.git, base.tree, &changes, &mut store)?;
+        let commit = commit_bytes(tree_id, base, &change.message());
+        let oid = store(ObjectType::Commit, &commit)?;
+        pack.finish()?;
+
+        let odb = self
+            .git
+            .odb()
+            .map_err(Error::git("open the object database"))?;
+        odb.refresh()
+            .map_err(Error::git("read the new pack of objects"))?;
+        move_head(
+            &self.git,
+            oid,
+            base.parent.map(|commit| commit.id()),
+            &change.subject,
+        )?;
+        Ok((oid, staged))
+    }
+
+    /// Hashes and compresses the change's files on all cores, a group at a time so that
+    /// memory holds only one group's compressed bytes, and appends them to the pack.
+    fn pack_blobs(
+        &self,
+        change: &Change,
+        pack: &mut pack::PackFile,
+        stats: &mut FileStats,
+    ) -> Result<Staged> {
+        let sources: Vec<(&Path, BlobSource)> = change
+            .writes
+            .iter()
+            .map(|(relative, content)| (relative.as_path(), BlobSource::Memory(content)))
+            .chain(
+                change
+                    .prewritten
+                    .iter()
+                    // A file written again by the change is committed from `writes`.
+                    .filter(|relative| !change.writes.contains_key(*relative))
+                    .map(|relative| match change.prewritten_content.get(relative) {
+                        Some((content, metadata)) => {
+                            stats.insert(relative.clone(), metadata.clone());
+                            (relative.as_path(), BlobSource::Memory(content))
+                        }
+                        None => (
+                            relative.as_path(),
+                            BlobSource::File(self.root.join(relative)),
+                        ),
+                    }),
+            )
+            .collect();
+        let mut staged = Vec::with_capacity(sources.len());
+        for group in sources.chunks(64) {
+            let encoded: Vec<(pack::Encoded, Option<fs::Metadata>)> = group
+                .par_iter()
+                .map(|(_, source)| match source {
+                    BlobSource::Memory(content) => {
+                        Ok((pack::encode(ObjectType::Blob, content), None))
+                    }
+                    BlobSource::File(path) => {
+                        pack::encode_file(path).map(|(object, metadata)| (object, Some(metadata)))
+                    }
+                })
+                .collect::<Result<_>>()?;
+            for ((relative, _), (object, metadata)) in group.iter().zip(encoded) {
+                pack.add(&object)?;
+                staged.push((relative.to_path_buf(), object.id));
+                if let Some(metadata) = metadata {
+                    stats.insert(relative.to_path_buf(), metadata);
+                }
+            }
+        }
+        Ok(staged)
     }
 
     /// Stages the committed paths in the real index so that `git status` shows them clean.
-    fn update_index(&self, change: &Change, staged: &[(PathBuf, Oid)]) -> Result<()> {
+    fn update_index(
+        &self,
+        change: &Change,
+        staged: &[(PathBuf, Oid)],
+        stats: &FileStats,
+    ) -> Result<()> {
         let mut index = self.git.index().map_err(Error::git("open the index"))?;
         for (relative, oid) in staged {
-            let entry = stat_entry(&self.root, relative, *oid)?;
+            let entry = stat_entry(&self.root, relative, *oid, stats.get(relative))?;
             index
                 .add(&entry)
                 .map_err(Error::git(format!("stage `{}`", relative.display())))?;
@@ -391,22 +521,51 @@ fn to_lf(content: &[u8]) -> std::borrow::Cow<'_, [u8]> {
 /// Number of files above which a commit's objects are written as one pack.
 const PACK_THRESHOLD: usize = 200;
 
-/// Writes every object of the in-memory store as one pack with its index.
-fn write_pack(repo: &Repository, odb: &git2::Odb, mempack: &git2::Mempack) -> Result<()> {
-    let mut pack = git2::Buf::new();
-    mempack
-        .dump(repo, &mut pack)
-        .map_err(Error::git("build a pack of the new objects"))?;
-    let mut writer = odb.packwriter().map_err(Error::git("open a pack writer"))?;
-    writer.write_all(&pack).map_err(|source| Error::Io {
-        action: "write",
-        path: repo.path().join("objects/pack"),
-        source,
-    })?;
-    writer.commit().map_err(Error::git("store the pack"))?;
-    mempack
-        .reset()
-        .map_err(Error::git("clear the in-memory object store"))
+/// The metadata of files written or read in this run by relative path, taken from the open
+/// file so that the index needs no `stat` of its own.
+type FileStats = std::collections::HashMap<PathBuf, fs::Metadata>;
+
+/// The committed paths and their blob ids, for the index.
+type Staged = Vec<(PathBuf, Oid)>;
+
+/// What a new commit builds on: HEAD's commit and tree, if any, and the author.
+struct CommitBase<'a> {
+    parent: Option<&'a git2::Commit<'a>>,
+    tree: Option<&'a Tree<'a>>,
+    signature: &'a Signature<'a>,
+}
+
+/// Where a blob's bytes are: in the change, or in a file the command already wrote.
+enum BlobSource<'a> {
+    Memory(&'a [u8]),
+    File(PathBuf),
+}
+
+/// Serializes a commit object as git does, with the author also as committer.
+fn commit_bytes(tree: Oid, base: &CommitBase, message: &str) -> Vec<u8> {
+    let mut commit = format!("tree {tree}\n").into_bytes();
+    if let Some(parent) = base.parent {
+        commit.extend_from_slice(format!("parent {}\n", parent.id()).as_bytes());
+    }
+    let signature = base.signature;
+    let when = signature.when();
+    let offset = when.offset_minutes();
+    let sign = if offset < 0 { '-' } else { '+' };
+    let identity = format!(
+        " <{}> {} {sign}{:02}{:02}\n",
+        String::from_utf8_lossy(signature.email_bytes()),
+        when.seconds(),
+        offset.abs() / 60,
+        offset.abs() % 60
+    );
+    for role in ["author ", "committer "] {
+        commit.extend_from_slice(role.as_bytes());
+        commit.extend_from_slice(signature.name_bytes());
+        commit.extend_from_slice(identity.as_bytes());
+    }
+    commit.push(b'\n');
+    commit.extend_from_slice(message.as_bytes());
+    commit
 }
 
 /// Points the branch HEAD names (or a detached HEAD) at `oid`, if it still points at
@@ -433,9 +592,21 @@ fn move_head(repo: &Repository, oid: Oid, expected: Option<Oid>, subject: &str) 
 
 /// Builds the index entry of a file just written and stored as blob `oid`, with the file's
 /// stat data so that `git status` sees it unchanged without hashing it again.
-fn stat_entry(root: &Path, relative: &Path, oid: Oid) -> Result<IndexEntry> {
-    let path = root.join(relative);
-    let metadata = fs::metadata(&path).map_err(Error::io("read", &path))?;
+fn stat_entry(
+    root: &Path,
+    relative: &Path,
+    oid: Oid,
+    known: Option<&fs::Metadata>,
+) -> Result<IndexEntry> {
+    let read;
+    let metadata = match known {
+        Some(metadata) => metadata,
+        None => {
+            let path = root.join(relative);
+            read = fs::metadata(&path).map_err(Error::io("read", &path))?;
+            &read
+        }
+    };
     let name = relative
         .to_str()
         .ok_or_else(|| Error::invalid(format!("path `{}` is not UTF-8", relative.display())))?
@@ -540,27 +711,50 @@ fn tree_components(relative: &Path) -> Result<Vec<String>> {
 /// A path inside a tree, as component names, and the blob to store there (`None` removes it).
 type TreeChange = (Vec<String>, Option<Oid>);
 
+/// Stores an object (as a loose object or in a pack) and returns its id.
+type StoreObject<'a> = dyn FnMut(ObjectType, &[u8]) -> Result<Oid> + 'a;
+
+/// Writes the root tree with `changes` applied, which is the empty tree when nothing is left.
+fn write_root_tree(
+    repo: &Repository,
+    tree: Option<&Tree>,
+    changes: &[TreeChange],
+    store: &mut StoreObject,
+) -> Result<Oid> {
+    match update_tree(repo, tree, changes, store)? {
+        Some(oid) => Ok(oid),
+        None => store(ObjectType::Tree, &[]),
+    }
+}
+
 /// Writes `tree` with `changes` applied and returns the new tree's id, or `None` when the
 /// tree ends up empty (git stores no empty directories, so the caller drops the entry).
+/// Only the trees on the changed paths are rewritten, so the cost does not grow with the
+/// repository's size.
 fn update_tree(
     repo: &Repository,
     tree: Option<&Tree>,
     changes: &[TreeChange],
+    store: &mut StoreObject,
 ) -> Result<Option<Oid>> {
-    let mut builder = repo.treebuilder(tree).map_err(Error::git("read a tree"))?;
+    // Entries by name: file mode and id.
+    let mut entries: BTreeMap<Vec<u8>, (i32, Oid)> = BTreeMap::new();
+    if let Some(tree) = tree {
+        for entry in tree.iter() {
+            entries.insert(entry.name_bytes().to_vec(), (entry.filemode(), entry.id()));
+        }
+    }
     let mut subtrees: BTreeMap<&str, Vec<TreeChange>> = BTreeMap::new();
     for (components, blob) in changes {
         match components.as_slice() {
             [] => {}
             [name] => match blob {
                 Some(oid) => {
-                    builder
-                        .insert(name, *oid, 0o100644)
-                        .map_err(Error::git(format!("stage `{name}`")))?;
+                    entries.insert(name.as_bytes().to_vec(), (0o100644, *oid));
                 }
                 None => {
                     // Removing a path that HEAD does not have is not an error.
-                    let _ = builder.remove(name);
+                    entries.remove(name.as_bytes());
                 }
             },
             [name, rest @ ..] => subtrees
@@ -577,24 +771,43 @@ fn update_tree(
             ),
             _ => None,
         };
-        match update_tree(repo, existing.as_ref(), &sub_changes)? {
+        match update_tree(repo, existing.as_ref(), &sub_changes, store)? {
             Some(oid) => {
-                builder
-                    .insert(name, oid, 0o040000)
-                    .map_err(Error::git(format!("stage `{name}`")))?;
+                entries.insert(name.as_bytes().to_vec(), (0o040000, oid));
             }
             None => {
-                let _ = builder.remove(name);
+                entries.remove(name.as_bytes());
             }
         }
     }
-    if builder.is_empty() {
+    if entries.is_empty() {
         return Ok(None);
     }
-    builder
-        .write()
-        .map(Some)
-        .map_err(Error::git("write the tree"))
+    store(ObjectType::Tree, &tree_bytes(entries)).map(Some)
+}
+
+/// Serializes tree entries as git does: `<octal mode> <name>\0<20-byte id>`, sorted by name
+/// with each directory's name compared as if it ended in `/`.
+fn tree_bytes(entries: BTreeMap<Vec<u8>, (i32, Oid)>) -> Vec<u8> {
+    let mut sorted: Vec<(Vec<u8>, Vec<u8>, i32, Oid)> = entries
+        .into_iter()
+        .map(|(name, (mode, oid))| {
+            let mut key = name.clone();
+            if mode == 0o040000 {
+                key.push(b'/');
+            }
+            (key, name, mode, oid)
+        })
+        .collect();
+    sorted.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut bytes = Vec::with_capacity(sorted.len() * 64);
+    for (_, name, mode, oid) in sorted {
+        bytes.extend_from_slice(format!("{mode:o} ").as_bytes());
+        bytes.extend_from_slice(&name);
+        bytes.push(0);
+        bytes.extend_from_slice(oid.as_bytes());
+    }
+    bytes
 }
 
 /// Rejects paths that could leave the repository; every path casefile writes is built from
@@ -635,18 +848,46 @@ pub fn write_atomic(path: &Path, content: &[u8]) -> Result<()> {
     })
 }
 
+/// Creates a file that does not exist yet and returns its metadata after the write.
+/// Unlike [`write_atomic`] it needs no temporary file, because no earlier version exists
+/// that a reader could expect to see whole.
+fn write_new(path: &Path, content: &[u8]) -> Result<fs::Metadata> {
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(Error::io("create", path))?;
+    file.write_all(content).map_err(Error::io("write", path))?;
+    file.metadata().map_err(Error::io("read", path))
+}
+
 /// The previous state of every file and directory a change touches, for rolling back.
 #[derive(Default)]
 struct Journal {
     files: Vec<(PathBuf, Option<Vec<u8>>)>,
     known: std::collections::HashSet<PathBuf>,
     created_dirs: Vec<PathBuf>,
+    /// Directories created in this run, by the journal or the command: files below them
+    /// are new.
+    fresh_dirs: std::collections::HashSet<PathBuf>,
+    /// Directories known to exist, so each is checked once.
+    existing_dirs: std::collections::HashSet<PathBuf>,
 }
 
 impl Journal {
-    fn remember(&mut self, path: &Path) -> Result<()> {
+    /// Records the previous content of `path` and returns true when the file is certainly
+    /// new, because a directory above it was created in this run.
+    fn remember(&mut self, path: &Path) -> Result<bool> {
         if !self.known.insert(path.to_path_buf()) {
-            return Ok(());
+            return Ok(false);
+        }
+        if path
+            .ancestors()
+            .skip(1)
+            .any(|dir| self.fresh_dirs.contains(dir))
+        {
+            self.files.push((path.to_path_buf(), None));
+            return Ok(true);
         }
         let previous = match fs::read(path) {
             Ok(content) => Some(content),
@@ -660,14 +901,14 @@ impl Journal {
             }
         };
         self.files.push((path.to_path_buf(), previous));
-        Ok(())
+        Ok(false)
     }
 
     fn create_dirs(&mut self, dir: &Path) -> Result<()> {
         let mut missing = Vec::new();
         let mut current = Some(dir);
         while let Some(path) = current {
-            if path.exists() {
+            if self.existing_dirs.contains(path) || path.exists() {
                 break;
             }
             missing.push(path.to_path_buf());
@@ -676,7 +917,9 @@ impl Journal {
         for path in missing.iter().rev() {
             fs::create_dir(path).map_err(Error::io("create directory", path))?;
             self.created_dirs.push(path.clone());
+            self.fresh_dirs.insert(path.clone());
         }
+        self.existing_dirs.insert(dir.to_path_buf());
         Ok(())
     }
 

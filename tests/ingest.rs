@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{fixture_path, Env};
+use common::{fixture_path, git_stdout, Env};
 use serde_json::Value;
 
 /// Returns a fixture alert as one compact JSON line.
@@ -368,4 +368,86 @@ fn ingest_refuses_uncommitted_incident_files() {
         "{error}"
     );
     assert_eq!(env.snapshot(), before);
+}
+
+/// Checks that the repository is consistent and that every committed file matches the work
+/// tree byte for byte.
+fn assert_repository_valid(env: &Env) {
+    let fsck = env
+        .git(&["fsck", "--strict", "--no-progress"])
+        .output()
+        .unwrap();
+    assert!(fsck.status.success(), "git fsck failed");
+    assert_eq!(String::from_utf8_lossy(&fsck.stdout), "", "git fsck output");
+    assert_eq!(
+        String::from_utf8_lossy(&fsck.stderr),
+        "",
+        "git fsck warnings"
+    );
+    assert_eq!(env.status(), "", "git status after ingest");
+    let tree = git_stdout(env, &["ls-tree", "-r", "HEAD"]);
+    let (paths, committed): (Vec<&str>, Vec<&str>) = tree
+        .lines()
+        .map(|line| {
+            let (meta, path) = line.split_once('\t').unwrap();
+            (path, meta.split(' ').nth(2).unwrap())
+        })
+        .unzip();
+    let mut hash = env.git(&["hash-object", "--stdin-paths"]);
+    hash.write_stdin(paths.join("\n") + "\n");
+    let output = hash.output().unwrap();
+    let on_disk = String::from_utf8(output.stdout).unwrap();
+    for ((path, committed), on_disk) in paths.iter().zip(&committed).zip(on_disk.lines()) {
+        assert_eq!(
+            *committed, on_disk,
+            "{path} differs from its committed blob"
+        );
+    }
+}
+
+#[test]
+fn ingest_large_runs_commit_valid_packs() {
+    let env = Env::new();
+    let alerts = |minute: u32| -> Vec<String> {
+        (0..60)
+            .flat_map(|ip| {
+                (0..3).map(move |n| {
+                    brute_force(
+                        &format!("{minute}.{ip}.{n}"),
+                        &format!("2024-05-01T09:{minute:02}:{n:02}.000+0000"),
+                        &format!("198.51.100.{}", ip + 1),
+                    )
+                })
+            })
+            .collect()
+    };
+    let before = env.commit_count();
+    let first = write_input(&env, "first.json", &alerts(0));
+    let (code, _) = ingest_json(&env, &[&first]);
+    assert_eq!(code, Some(0));
+    let changed = git_stdout(&env, &["diff-tree", "--name-only", "-r", "HEAD~1", "HEAD"]);
+    assert!(
+        changed.lines().count() > 200,
+        "the first run is large enough to be packed"
+    );
+    assert_eq!(env.commit_count(), before + 1);
+    assert_repository_valid(&env);
+
+    // The second run appends to the trees the first one wrote.
+    let second = write_input(&env, "second.json", &alerts(5));
+    let (code, result) = ingest_json(&env, &[&second]);
+    assert_eq!(code, Some(0));
+    assert_eq!(result["summary"]["incidents"].as_array().unwrap().len(), 60);
+    assert!(result["summary"]["incidents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|incident| incident["new"] == false));
+    let changed = git_stdout(&env, &["diff-tree", "--name-only", "-r", "HEAD~1", "HEAD"]);
+    assert!(
+        changed.lines().count() > 200,
+        "the second run is large enough to be packed"
+    );
+    assert_eq!(env.commit_count(), before + 2);
+    assert_repository_valid(&env);
 }

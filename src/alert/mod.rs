@@ -15,7 +15,8 @@ use serde::Serialize;
 use crate::ioc::IocType;
 
 pub use reader::{
-    AlertReader, InputLayout, RawAlert, ReadError, ReadErrorSource, DEFAULT_MAX_ALERT_BYTES,
+    parse_json_line, too_large, AlertReader, InputLayout, RawAlert, ReadError, ReadErrorSource,
+    Remainder, DEFAULT_MAX_ALERT_BYTES,
 };
 pub use wazuh::parse_alert;
 

@@ -68,6 +68,15 @@ impl ReadError {
         }
     }
 
+    /// Returns the error of a failed read of the input at `line`.
+    pub fn from_io(line: usize, error: io::Error) -> Self {
+        ReadError {
+            line,
+            reason: "failed to read the input".to_string(),
+            source: Some(ReadErrorSource::Io(error)),
+        }
+    }
+
     fn from_alert_error(line: usize, error: AlertError) -> Self {
         match error {
             AlertError::InvalidJson(source) => ReadError {
@@ -83,6 +92,43 @@ impl ReadError {
     pub fn is_io(&self) -> bool {
         matches!(self.source, Some(ReadErrorSource::Io(_)))
     }
+}
+
+/// The unread rest of an input, from [`AlertReader::into_remainder`].
+pub struct Remainder<R> {
+    /// Bytes read ahead during layout detection, which come before `input`.
+    pub pending: Vec<u8>,
+    pub input: R,
+    /// The 1-based line on which the first unread byte is.
+    pub line: usize,
+    /// Bytes consumed from `input` so far.
+    pub consumed: u64,
+    pub max_alert_bytes: usize,
+}
+
+/// Parses one line of JSON-lines input (with or without its `\n`) that starts on `line`,
+/// exactly as [`AlertReader`] does. Returns `None` for a blank line.
+pub fn parse_json_line(
+    line: usize,
+    bytes: &[u8],
+    max_alert_bytes: usize,
+) -> Option<Result<RawAlert, ReadError>> {
+    if bytes.len() > max_alert_bytes {
+        return Some(Err(too_large(line, max_alert_bytes)));
+    }
+    let trimmed = bytes.trim_ascii();
+    if trimmed.is_empty() {
+        return None;
+    }
+    Some(parse_raw(line, trimmed.to_vec()))
+}
+
+/// Returns the error of an alert larger than `max_alert_bytes`, which starts on `line`.
+pub fn too_large(line: usize, max_alert_bytes: usize) -> ReadError {
+    ReadError::new(
+        line,
+        format!("alert is larger than the limit of {max_alert_bytes} bytes"),
+    )
 }
 
 /// The layout of the input, decided from its first line.
@@ -155,13 +201,27 @@ impl<R: BufRead> AlertReader<R> {
         self.input.consumed
     }
 
+    /// Returns the input after the alerts read so far, with the line it starts on, so that
+    /// the rest of a JSON-lines input can be split and parsed elsewhere with
+    /// [`parse_json_line`].
+    pub fn into_remainder(self) -> Remainder<R> {
+        let pending = if self.input.pending_start < self.input.pending.len() {
+            self.input.pending[self.input.pending_start..].to_vec()
+        } else {
+            Vec::new()
+        };
+        Remainder {
+            pending,
+            input: self.input.inner,
+            line: self.line,
+            consumed: self.input.consumed,
+            max_alert_bytes: self.max_alert_bytes,
+        }
+    }
+
     fn fail_io(&mut self, error: io::Error) -> ReadError {
         self.state = State::Done;
-        ReadError {
-            line: self.line,
-            reason: "failed to read the input".to_string(),
-            source: Some(ReadErrorSource::Io(error)),
-        }
+        ReadError::from_io(self.line, error)
     }
 
     /// Skips a UTF-8 byte order mark and blank lines, then looks at the first line.
@@ -359,13 +419,7 @@ impl<R: BufRead> AlertReader<R> {
     }
 
     fn too_large(&self, line: usize) -> ReadError {
-        ReadError::new(
-            line,
-            format!(
-                "alert is larger than the limit of {} bytes",
-                self.max_alert_bytes
-            ),
-        )
+        too_large(line, self.max_alert_bytes)
     }
 }
 

@@ -1,8 +1,8 @@
 //! `casefile ingest`: read Wazuh alerts in bulk, group them into incidents and append alerts
 //! to the open incident they belong to, in one commit for the whole run.
 
-use std::collections::{BTreeMap, HashMap};
-use std::io::{BufRead, BufReader, IsTerminal};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::{BufRead, BufReader, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Duration, Utc};
@@ -10,7 +10,7 @@ use clap::Args;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::alert::{AlertReader, RawAlert};
+use crate::alert::{AlertReader, InputLayout, RawAlert};
 use crate::clock::format_time;
 use crate::error::{Error, Result};
 use crate::incident::id::new_record_id;
@@ -19,6 +19,7 @@ use crate::incident::{
     IOCS_DIR, TIMELINE_DIR,
 };
 use crate::ingest::batch::BatchWriter;
+use crate::ingest::lines::{self, Parsed, Prepared};
 use crate::ingest::Existing;
 use crate::ioc::{self, Indicator, IocType};
 use crate::repo::Change;
@@ -29,6 +30,10 @@ use super::{Context, Workspace};
 /// Alerts of one batch up to which each alert gets its own timeline entry; a larger batch
 /// gets one summary entry.
 const ENTRIES_PER_ALERT_MAX: usize = 10;
+
+/// Bytes of new incidents' files kept in memory for the commit, beyond which the commit
+/// reads them back from disk.
+const WRITTEN_KEPT_MAX: usize = 32 << 20;
 
 /// Bytes buffered across all batches before every batch is flushed to disk.
 const BUFFERED_MAX: usize = 32 << 20;
@@ -75,15 +80,20 @@ pub struct IncidentSummary {
     pub dedupe_key: String,
 }
 
+/// A file written as soon as its incident opened, with its content and metadata while they
+/// are kept in memory.
+type WrittenFile = (PathBuf, Option<(Vec<u8>, std::fs::Metadata)>);
+
 /// Everything one run adds to one incident.
 struct Touched {
     id: String,
     dedupe_key: String,
     /// Whether this run opened the incident.
     is_new: bool,
-    /// Files already on disk: a new incident's files, written as soon as it opens so that
-    /// memory does not grow with the number of incidents.
-    written: Vec<PathBuf>,
+    /// Files already on disk: a new incident's files, written as soon as it opens. Their
+    /// content and metadata are kept for the commit while the run holds less than
+    /// [`WRITTEN_KEPT_MAX`] bytes of them, so that memory stays bounded.
+    written: Vec<WrittenFile>,
     batch: Option<BatchWriter>,
     batch_hash: Sha256,
     batch_record: String,
@@ -103,11 +113,17 @@ struct Run<'a> {
     touched: Vec<Touched>,
     by_id: HashMap<String, usize>,
     summary: Summary,
-    indicator_cache: HashMap<(IocType, String), Option<Indicator>>,
+    /// Parsed observables by type and value, so that a repeated value is parsed once.
+    indicator_cache: HashMap<IocType, HashMap<String, Option<Indicator>>>,
+    indicators_cached: usize,
     buffered: usize,
     origins: Vec<String>,
     min_level: u8,
     opened: usize,
+    /// Directories this run created, so that each is created once.
+    created_dirs: HashSet<PathBuf>,
+    /// Bytes of file content held in [`Touched::written`].
+    written_kept: usize,
 }
 
 pub fn run(args: IngestArgs, context: &mut Context) -> Result<i32> {
@@ -132,10 +148,13 @@ pub fn run(args: IngestArgs, context: &mut Context) -> Result<i32> {
         by_id: HashMap::new(),
         summary: Summary::default(),
         indicator_cache: HashMap::new(),
+        indicators_cached: 0,
         buffered: 0,
         origins: Vec::new(),
         min_level: case_repo.config.ingest.min_level,
         opened: 0,
+        created_dirs: HashSet::new(),
+        written_kept: 0,
     };
     let result = state
         .read_all(&args.files, case_repo)
@@ -187,9 +206,9 @@ impl Run<'_> {
                 file.display().to_string()
             };
             self.origins.push(name.clone());
-            let (reader, size): (Box<dyn BufRead>, Option<u64>) = if file == Path::new("-") {
+            let (reader, size): (Box<dyn BufRead + Send>, Option<u64>) = if file == Path::new("-") {
                 (
-                    Box::new(BufReader::with_capacity(1 << 16, std::io::stdin().lock())),
+                    Box::new(BufReader::with_capacity(1 << 16, std::io::stdin())),
                     None,
                 )
             } else {
@@ -202,55 +221,103 @@ impl Run<'_> {
         Ok(())
     }
 
+    /// Reads one input. JSON lines, the layout of Wazuh's `alerts.json`, are parsed on all
+    /// cores; the other layouts are read alert by alert.
     fn read_one(
         &mut self,
         name: &str,
-        reader: Box<dyn BufRead>,
+        reader: Box<dyn BufRead + Send>,
         size: Option<u64>,
         repo: &crate::repo::CaseRepo,
     ) -> Result<()> {
         let progress = progress_bar(self.context, size);
         let mut alerts = AlertReader::new(reader);
+        let dedupe_fields = &repo.config.ingest.dedupe_key;
+        if let Some(first) = alerts.next() {
+            let first = first.map(|raw| Prepared::new(raw, dedupe_fields));
+            self.take(first, name, repo)?;
+        }
+        let result = if alerts.layout() == Some(InputLayout::JsonLines) {
+            let remainder = alerts.into_remainder();
+            std::thread::scope(|scope| {
+                let chunks = lines::parse_in_parallel(scope, remainder, dedupe_fields);
+                for chunk in chunks {
+                    if let Some(bar) = &progress {
+                        bar.set_position(chunk.bytes_read);
+                    }
+                    for item in chunk.alerts {
+                        self.take(item, name, repo)?;
+                    }
+                }
+                Ok(())
+            })
+        } else {
+            self.read_sequentially(alerts, name, repo, progress.as_ref())
+        };
+        if let Some(bar) = progress {
+            bar.finish_and_clear();
+        }
+        result
+    }
+
+    fn read_sequentially(
+        &mut self,
+        mut alerts: AlertReader<Box<dyn BufRead + Send>>,
+        name: &str,
+        repo: &crate::repo::CaseRepo,
+        progress: Option<&indicatif::ProgressBar>,
+    ) -> Result<()> {
         let mut count: u64 = 0;
         while let Some(item) = alerts.next() {
             count += 1;
             if count % 4096 == 0 {
-                if let Some(bar) = &progress {
+                if let Some(bar) = progress {
                     bar.set_position(alerts.bytes_read());
                 }
             }
-            match item {
-                Ok(raw) => self.add(raw, name, repo)?,
-                Err(error) if error.is_io() => {
-                    return Err(Error::invalid(format!(
-                        "failed to read {name} at line {}: {}",
-                        error.line, error.reason
-                    )))
-                }
-                Err(error) => {
-                    self.summary.alerts_read += 1;
-                    self.summary.invalid.push(InvalidAlert {
-                        file: name.to_string(),
-                        line: error.line,
-                        reason: error.reason.clone(),
-                    });
-                }
-            }
-        }
-        if let Some(bar) = progress {
-            bar.finish_and_clear();
+            let item = item.map(|raw| Prepared::new(raw, &repo.config.ingest.dedupe_key));
+            self.take(item, name, repo)?;
         }
         Ok(())
     }
 
-    fn add(&mut self, raw: RawAlert, origin: &str, repo: &crate::repo::CaseRepo) -> Result<()> {
+    /// Adds one alert read from `name`, or records why it is invalid.
+    fn take(&mut self, item: Parsed, name: &str, repo: &crate::repo::CaseRepo) -> Result<()> {
+        match item {
+            Ok(prepared) => self.add(prepared, name, repo),
+            Err(error) if error.is_io() => Err(Error::invalid(format!(
+                "failed to read {name} at line {}: {}",
+                error.line, error.reason
+            ))),
+            Err(error) => {
+                self.summary.alerts_read += 1;
+                self.summary.invalid.push(InvalidAlert {
+                    file: name.to_string(),
+                    line: error.line,
+                    reason: error.reason,
+                });
+                Ok(())
+            }
+        }
+    }
+
+    fn add(
+        &mut self,
+        prepared: Prepared,
+        origin: &str,
+        repo: &crate::repo::CaseRepo,
+    ) -> Result<()> {
+        let Prepared {
+            raw,
+            sha256: digest,
+            dedupe_key: key,
+        } = prepared;
         self.summary.alerts_read += 1;
         let config = &repo.config;
         if raw.alert.rule.level < config.ingest.min_level {
             self.summary.below_min_level += 1;
             return Ok(());
         }
-        let digest: [u8; 32] = Sha256::digest(&raw.bytes).into();
         if self
             .existing
             .known
@@ -260,7 +327,6 @@ impl Run<'_> {
             return Ok(());
         }
         self.summary.ingested += 1;
-        let key = raw.alert.dedupe_key(&config.ingest.dedupe_key);
         let time = raw.alert.timestamp.to_utc();
         let window = Duration::minutes(config.ingest.window_minutes as i64);
         let target = self
@@ -272,12 +338,12 @@ impl Run<'_> {
             None => self.open_incident(raw.bytes.clone(), &raw, origin, &key)?,
         };
         self.existing
-            .note_alert(&key, &self.touched[position].id.clone(), time);
+            .note_alert(&key, &self.touched[position].id, time);
         if self.touched[position].is_new && self.touched[position].alerts == 0 {
             // The first alert of a new incident is its own evidence file, written by `open`.
-            self.note(position, &raw, time, false, repo)?;
+            self.note(position, &raw, &digest, time, false, repo)?;
         } else {
-            self.note(position, &raw, time, true, repo)?;
+            self.note(position, &raw, &digest, time, true, repo)?;
         }
         Ok(())
     }
@@ -303,9 +369,14 @@ impl Run<'_> {
         let number = self.opened;
         let (id, mut change) = match self.workspace {
             Some(workspace) => {
+                // The alert's JSON tree was dropped after grouping fields were read, and
+                // `open` needs all of it; the bytes parsed once before, so this succeeds.
+                let alert = crate::alert::parse_alert(&bytes).map_err(|error| {
+                    Error::invalid(format!("{origin} line {}: {error}", raw.line))
+                })?;
                 let input = AlertInput {
                     bytes,
-                    alert: raw.alert.clone(),
+                    alert,
                     origin: format!("{origin} line {}", raw.line),
                 };
                 let args = OpenArgs {
@@ -333,6 +404,8 @@ impl Run<'_> {
                 &workspace.repo.root,
                 change.take_writes(),
                 &mut touched.written,
+                &mut self.created_dirs,
+                &mut self.written_kept,
             );
             self.touched.push(touched);
             result?;
@@ -347,6 +420,7 @@ impl Run<'_> {
         &mut self,
         position: usize,
         raw: &RawAlert,
+        digest: &[u8; 32],
         time: DateTime<Utc>,
         to_batch: bool,
         repo: &crate::repo::CaseRepo,
@@ -356,14 +430,21 @@ impl Run<'_> {
             .observables
             .iter()
             .filter_map(|observable| {
-                let cache_key = (observable.kind, observable.value.clone());
-                let parsed = match self.indicator_cache.get(&cache_key) {
+                let cached = self
+                    .indicator_cache
+                    .get(&observable.kind)
+                    .and_then(|values| values.get(observable.value.as_str()));
+                let parsed = match cached {
                     Some(parsed) => parsed.clone(),
                     None => {
                         let parsed =
                             ioc::parse_indicator(&observable.value, Some(observable.kind)).ok();
-                        if self.indicator_cache.len() < 100_000 {
-                            self.indicator_cache.insert(cache_key, parsed.clone());
+                        if self.indicators_cached < 100_000 {
+                            self.indicators_cached += 1;
+                            self.indicator_cache
+                                .entry(observable.kind)
+                                .or_default()
+                                .insert(observable.value.clone(), parsed.clone());
                         }
                         parsed
                     }
@@ -376,7 +457,12 @@ impl Run<'_> {
         touched.alerts += 1;
         touched.first = Some(touched.first.map_or(time, |first| first.min(time)));
         touched.last = Some(touched.last.map_or(time, |last| last.max(time)));
-        *touched.rules.entry(raw.alert.rule.id.clone()).or_default() += 1;
+        match touched.rules.get_mut(&raw.alert.rule.id) {
+            Some(count) => *count += 1,
+            None => {
+                touched.rules.insert(raw.alert.rule.id.clone(), 1);
+            }
+        }
         if touched.entries.len() <= ENTRIES_PER_ALERT_MAX {
             touched
                 .entries
@@ -401,7 +487,7 @@ impl Run<'_> {
                 .join(format!("{}.json", touched.batch_record));
             BatchWriter::new(path)
         });
-        let sha256 = crate::report::hex(&Sha256::digest(&raw.bytes));
+        let sha256 = crate::report::hex(digest);
         let before = batch.buffered();
         batch.push(
             &raw.bytes,
@@ -546,8 +632,14 @@ impl Touched {
         let recorded = format_time(now);
         let actor = workspace.actor();
         let is_new = self.is_new;
-        for path in self.written.drain(..) {
-            change.prewritten(path);
+        for (path, kept) in self.written.drain(..) {
+            match kept {
+                Some((content, metadata)) => change.prewritten_with(path, content, metadata),
+                None => change.prewritten(path),
+            }
+        }
+        if is_new {
+            change.created_dir(&dir);
         }
         let batched_alerts = self.batch.as_ref().map_or(0, |batch| batch.alerts);
         if let Some(batch) = &mut self.batch {
@@ -711,19 +803,38 @@ impl Touched {
     }
 }
 
-/// Writes new files at once, recording each in `written` as it goes.
+/// Writes new files at once, recording each in `written` as it goes, and each directory it
+/// creates in `created_dirs`.
 fn write_now(
     root: &Path,
     files: BTreeMap<PathBuf, Vec<u8>>,
-    written: &mut Vec<PathBuf>,
+    written: &mut Vec<WrittenFile>,
+    created_dirs: &mut HashSet<PathBuf>,
+    kept_bytes: &mut usize,
 ) -> Result<()> {
     for (relative, content) in files {
         let path = root.join(&relative);
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(Error::io("create directory", parent))?;
+            if !created_dirs.contains(parent) {
+                std::fs::create_dir_all(parent).map_err(Error::io("create directory", parent))?;
+                created_dirs.insert(parent.to_path_buf());
+            }
         }
-        std::fs::write(&path, content).map_err(Error::io("write", &path))?;
-        written.push(relative);
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(Error::io("create", &path))?;
+        file.write_all(&content)
+            .map_err(Error::io("write", &path))?;
+        let kept = if *kept_bytes + content.len() <= WRITTEN_KEPT_MAX {
+            let metadata = file.metadata().map_err(Error::io("read", &path))?;
+            *kept_bytes += content.len();
+            Some((content, metadata))
+        } else {
+            None
+        };
+        written.push((relative, kept));
     }
     Ok(())
 }

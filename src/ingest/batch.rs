@@ -132,8 +132,10 @@ impl BatchWriter {
         if self.data.is_empty() && self.index.is_empty() && self.created {
             return Ok(());
         }
-        if let Some(parent) = self.data_path.parent() {
-            std::fs::create_dir_all(parent).map_err(Error::io("create directory", parent))?;
+        if !self.created {
+            if let Some(parent) = self.data_path.parent() {
+                std::fs::create_dir_all(parent).map_err(Error::io("create directory", parent))?;
+            }
         }
         append(&self.data_path, &self.data, !self.created)?;
         append(&self.index_path, &self.index, !self.created)?;

@@ -5,11 +5,13 @@
 //! window earlier or later than it; otherwise it opens a new incident.
 
 pub mod batch;
+pub mod lines;
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use chrono::{DateTime, Duration, Utc};
+use sha2::{Digest, Sha256};
 
 use crate::clock::parse_time;
 use crate::error::Result;
@@ -17,32 +19,49 @@ use crate::incident::{list_ids, Incident, EVIDENCE_DIR};
 use crate::phase::Phase;
 
 /// Alerts that casefile has already stored, by SHA-256 of their bytes and by alert id.
+///
+/// Both sets hold the first 128 bits of a SHA-256 (of the alert, and of its id), because
+/// a run remembers every alert it reads: this takes about 40 bytes per alert instead of
+/// about 100, and two different alerts share a prefix with a probability near 2^-128.
 #[derive(Default)]
 pub struct KnownAlerts {
-    hashes: HashSet<[u8; 32]>,
-    ids: HashSet<String>,
+    hashes: HashSet<u128>,
+    ids: HashSet<u128>,
+}
+
+/// Returns the first 128 bits of a SHA-256 digest.
+fn prefix(sha256: &[u8; 32]) -> u128 {
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&sha256[..16]);
+    u128::from_be_bytes(bytes)
+}
+
+fn id_key(alert_id: &str) -> u128 {
+    prefix(&Sha256::digest(alert_id.as_bytes()).into())
 }
 
 impl KnownAlerts {
     /// Whether an alert is known; records it as known when it is not.
     pub fn check_and_insert(&mut self, sha256: [u8; 32], alert_id: Option<&str>) -> bool {
-        let known_id = alert_id.is_some_and(|id| self.ids.contains(id));
-        if known_id || self.hashes.contains(&sha256) {
+        let id = alert_id.map(id_key);
+        let known_id = id.is_some_and(|id| self.ids.contains(&id));
+        let hash = prefix(&sha256);
+        if known_id || self.hashes.contains(&hash) {
             return true;
         }
-        self.hashes.insert(sha256);
-        if let Some(id) = alert_id {
-            self.ids.insert(id.to_string());
+        self.hashes.insert(hash);
+        if let Some(id) = id {
+            self.ids.insert(id);
         }
         false
     }
 
     fn insert_hex(&mut self, hex: &str, alert_id: Option<&str>) {
         if let Some(bytes) = decode_sha256(hex) {
-            self.hashes.insert(bytes);
+            self.hashes.insert(prefix(&bytes));
         }
         if let Some(id) = alert_id.filter(|id| !id.is_empty()) {
-            self.ids.insert(id.to_string());
+            self.ids.insert(id_key(id));
         }
     }
 
@@ -109,7 +128,11 @@ impl Existing {
 
     /// Records that incident `id` has an alert with `key` at `time`.
     pub fn note_alert(&mut self, key: &str, id: &str, time: DateTime<Utc>) {
-        let groups = self.groups.entry(key.to_string()).or_default();
+        // Most alerts join a key seen before, so the key is copied only for a new one.
+        let groups = match self.groups.get_mut(key) {
+            Some(groups) => groups,
+            None => self.groups.entry(key.to_string()).or_default(),
+        };
         match groups.iter_mut().find(|group| group.incident == id) {
             Some(group) => group.last_alert = group.last_alert.max(time),
             None => groups.push(Group {

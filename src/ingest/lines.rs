@@ -1,0 +1,244 @@
+//! Parsing of JSON-lines alert input on all cores: one thread cuts the input into chunks of
+//! whole lines and parses each chunk's lines in parallel, and the caller receives the alerts
+//! in input order with the same line numbers and errors as [`crate::alert::AlertReader`].
+
+use std::io::{self, BufRead};
+use std::sync::mpsc::{sync_channel, Receiver};
+
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+
+use crate::alert::{parse_json_line, too_large, RawAlert, ReadError, Remainder};
+
+/// Bytes of input per chunk. Each chunk's parsed alerts are held in memory until the caller
+/// takes them, so this and [`CHUNKS_AHEAD`] bound the memory of the pipeline.
+const CHUNK_BYTES: usize = 1 << 20;
+
+/// Parsed chunks waiting for the caller.
+const CHUNKS_AHEAD: usize = 2;
+
+/// An alert with what grouping needs, or the error of a line that is not one.
+pub type Parsed = Result<Prepared, ReadError>;
+
+/// An alert ready for grouping.
+pub struct Prepared {
+    /// The alert, with `alert.raw` replaced by `null`: the JSON tree is dropped on the
+    /// thread that built it, because freeing it on another thread costs more than parsing.
+    /// Parse `raw.bytes` again where the whole alert is needed.
+    pub raw: RawAlert,
+    pub sha256: [u8; 32],
+    pub dedupe_key: String,
+}
+
+impl Prepared {
+    /// Computes the SHA-256 and the dedupe key of `raw` from `dedupe_fields`.
+    pub fn new(mut raw: RawAlert, dedupe_fields: &[String]) -> Prepared {
+        let sha256 = Sha256::digest(&raw.bytes).into();
+        let dedupe_key = raw.alert.dedupe_key(dedupe_fields);
+        raw.alert.raw = serde_json::Value::Null;
+        Prepared {
+            raw,
+            sha256,
+            dedupe_key,
+        }
+    }
+}
+
+/// The parsed alerts of one chunk, in input order.
+pub struct ParsedChunk {
+    pub alerts: Vec<Parsed>,
+    /// Bytes consumed from the input up to the end of this chunk, for progress reports.
+    pub bytes_read: u64,
+}
+
+/// Parses the JSON-lines `remainder` on a new thread of `scope` and returns the chunks as
+/// they are parsed. The thread stops at the end of the input, after an I/O error (the last
+/// alert of the last chunk is then that error) or when the receiver is dropped.
+pub fn parse_in_parallel<'scope, R: BufRead + Send + 'scope>(
+    scope: &'scope std::thread::Scope<'scope, '_>,
+    remainder: Remainder<R>,
+    dedupe_fields: &'scope [String],
+) -> Receiver<ParsedChunk> {
+    let (sender, receiver) = sync_channel(CHUNKS_AHEAD);
+    scope.spawn(move || {
+        let mut chunks = LineChunks::new(remainder);
+        loop {
+            let (pieces, done) = chunks.next_chunk();
+            let alerts = parse_pieces(pieces, chunks.max_alert_bytes, dedupe_fields);
+            let chunk = ParsedChunk {
+                alerts,
+                bytes_read: chunks.consumed,
+            };
+            if sender.send(chunk).is_err() || done {
+                return;
+            }
+        }
+    });
+    receiver
+}
+
+/// One piece of the input: whole lines starting on a line number, or a failure there.
+enum Piece {
+    Lines { line: usize, data: Vec<u8> },
+    TooLarge { line: usize },
+    Failed(ReadError),
+}
+
+fn parse_pieces(
+    pieces: Vec<Piece>,
+    max_alert_bytes: usize,
+    dedupe_fields: &[String],
+) -> Vec<Parsed> {
+    let mut jobs: Vec<Job> = Vec::new();
+    for piece in &pieces {
+        match piece {
+            Piece::Lines { line, data } => jobs.extend(
+                split_lines(data)
+                    .enumerate()
+                    .map(|(offset, bytes)| Job::Line(line + offset, bytes)),
+            ),
+            Piece::TooLarge { line } => jobs.push(Job::TooLarge(*line)),
+            Piece::Failed(_) => {}
+        }
+    }
+    let mut alerts: Vec<Parsed> = jobs
+        .into_par_iter()
+        .filter_map(|job| match job {
+            Job::Line(line, bytes) => parse_json_line(line, bytes, max_alert_bytes)
+                .map(|result| result.map(|raw| Prepared::new(raw, dedupe_fields))),
+            Job::TooLarge(line) => Some(Err(too_large(line, max_alert_bytes))),
+        })
+        .collect();
+    // A read failure can only end the last chunk.
+    if let Some(Piece::Failed(_)) = pieces.last() {
+        if let Some(Piece::Failed(error)) = pieces.into_iter().last() {
+            alerts.push(Err(error));
+        }
+    }
+    alerts
+}
+
+/// One line to parse, or a line to report as too large.
+enum Job<'a> {
+    Line(usize, &'a [u8]),
+    TooLarge(usize),
+}
+
+/// Splits bytes into lines, each with its `\n` except perhaps the last.
+fn split_lines(data: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut rest = data;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let end = memchr::memchr(b'\n', rest).map_or(rest.len(), |index| index + 1);
+        let (line, after) = rest.split_at(end);
+        rest = after;
+        Some(line)
+    })
+}
+
+/// Cuts the input into chunks that end at a line break.
+struct LineChunks<R> {
+    input: R,
+    /// Bytes after the last line break read so far.
+    carry: Vec<u8>,
+    line: usize,
+    consumed: u64,
+    max_alert_bytes: usize,
+}
+
+impl<R: BufRead> LineChunks<R> {
+    fn new(remainder: Remainder<R>) -> Self {
+        LineChunks {
+            input: remainder.input,
+            carry: remainder.pending,
+            line: remainder.line,
+            consumed: remainder.consumed,
+            max_alert_bytes: remainder.max_alert_bytes,
+        }
+    }
+
+    /// Reads about [`CHUNK_BYTES`] of whole lines and returns them, and whether the input
+    /// has ended.
+    fn next_chunk(&mut self) -> (Vec<Piece>, bool) {
+        let mut pieces = Vec::new();
+        let mut size = 0;
+        while size < CHUNK_BYTES {
+            let available = match fill_buf(&mut self.input) {
+                Ok(available) => available,
+                Err(error) => {
+                    let failed = ReadError::from_io(self.line, error);
+                    pieces.push(Piece::Failed(failed));
+                    return (pieces, true);
+                }
+            };
+            if available.is_empty() {
+                let data = std::mem::take(&mut self.carry);
+                if !data.is_empty() {
+                    pieces.push(Piece::Lines {
+                        line: self.line,
+                        data,
+                    });
+                }
+                return (pieces, true);
+            }
+            let length = available.len();
+            let mut data = Vec::new();
+            match memchr::memrchr(b'\n', available) {
+                Some(index) => {
+                    data = std::mem::take(&mut self.carry);
+                    data.extend_from_slice(&available[..=index]);
+                    self.carry.extend_from_slice(&available[index + 1..]);
+                }
+                None => self.carry.extend_from_slice(available),
+            }
+            self.input.consume(length);
+            self.consumed += length as u64;
+            if !data.is_empty() {
+                let line = self.line;
+                self.line += memchr::memchr_iter(b'\n', &data).count();
+                size += data.len();
+                pieces.push(Piece::Lines { line, data });
+            } else if self.carry.len() > self.max_alert_bytes {
+                // A line longer than the limit is skipped without holding it in memory.
+                pieces.push(Piece::TooLarge { line: self.line });
+                if let Err(error) = self.skip_line() {
+                    pieces.push(Piece::Failed(ReadError::from_io(self.line, error)));
+                    return (pieces, true);
+                }
+                self.line += 1;
+            }
+        }
+        (pieces, false)
+    }
+
+    /// Drops the carried bytes and the input up to and including the next line break.
+    fn skip_line(&mut self) -> io::Result<()> {
+        self.carry.clear();
+        loop {
+            let available = fill_buf(&mut self.input)?;
+            if available.is_empty() {
+                return Ok(());
+            }
+            let newline = memchr::memchr(b'\n', available);
+            let length = newline.map_or(available.len(), |index| index + 1);
+            self.input.consume(length);
+            self.consumed += length as u64;
+            if newline.is_some() {
+                return Ok(());
+            }
+        }
+    }
+}
+
+fn fill_buf<R: BufRead>(input: &mut R) -> io::Result<&[u8]> {
+    loop {
+        match input.fill_buf() {
+            Ok(_) => break,
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+            Err(error) => return Err(error),
+        }
+    }
+    input.fill_buf()
+}
