@@ -213,7 +213,7 @@ fn clear_report_redacts_mentions_of_red_indicator() {
     assert!(report.contains("`[withheld]`"), "action target: {report}");
     let full = env.ok(&["report", &id, "-o", "-"]);
     assert!(
-        full.contains("`6.6.6.6`"),
-        "the full report keeps the value"
+        full.contains("`6.6.6[.]6`"),
+        "the full report keeps the value, defanged"
     );
 }
