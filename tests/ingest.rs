@@ -451,3 +451,40 @@ fn ingest_large_runs_commit_valid_packs() {
     assert_eq!(env.commit_count(), before + 2);
     assert_repository_valid(&env);
 }
+
+#[test]
+fn ingest_skips_broken_incident_and_files_the_rest() {
+    let env = Env::new();
+    let broken = env.open("Broken by a bad merge");
+    std::fs::write(
+        env.incident_dir(&broken)
+            .join("timeline/20260302-090000-zzzzzz.toml"),
+        "<<<<<<< HEAD\n",
+    )
+    .unwrap();
+    env.git(&["add", "-A"]).assert().success();
+    env.git(&["commit", "-qm", "bad merge"]).assert().success();
+    let input = write_input(
+        &env,
+        "a.json",
+        &[brute_force(
+            "9.1",
+            "2024-05-01T10:00:00.000+0000",
+            "203.0.113.5",
+        )],
+    );
+    let output = env.run(&["--json", "ingest", &input]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!("incident {broken} is skipped")),
+        "{stderr}"
+    );
+    let result: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(result["summary"]["ingested"], 1);
+}

@@ -140,6 +140,9 @@ pub fn run(args: IngestArgs, context: &mut Context) -> Result<i32> {
         require_clean_incidents(case_repo)?;
     }
     let existing = Existing::load(&case_repo.root)?;
+    for (id, reason) in &existing.broken {
+        context.warn(format!("incident {id} is skipped: {reason}"));
+    }
     let mut state = Run {
         context,
         workspace: workspace.as_ref(),

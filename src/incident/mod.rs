@@ -413,6 +413,13 @@ impl Incident {
     }
 }
 
+/// Reads only the evidence records of incident `id`, for callers that must know its alerts even
+/// when another of its files is broken.
+pub fn load_evidence(root: &Path, id: &str) -> Result<Vec<EvidenceRecord>> {
+    let dir = root.join(incident_dir(id)).join(EVIDENCE_DIR);
+    read_records(&dir, |record: &mut EvidenceRecord, name| record.id = name)
+}
+
 /// Lists the incident IDs of the repository at `root`: the directories under `incidents/`
 /// that contain an `incident.toml`, sorted.
 pub fn list_ids(root: &Path) -> Result<Vec<String>> {

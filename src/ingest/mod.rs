@@ -87,6 +87,8 @@ pub struct Existing {
     pub known: KnownAlerts,
     pub groups: HashMap<String, Vec<Group>>,
     pub incidents: HashMap<String, Incident>,
+    /// Incidents that could not be read, with the reason.
+    pub broken: Vec<(String, String)>,
 }
 
 impl Existing {
@@ -94,7 +96,26 @@ impl Existing {
     pub fn load(root: &Path) -> Result<Existing> {
         let mut existing = Existing::default();
         for id in list_ids(root)? {
-            let incident = Incident::load(root, &id)?;
+            let incident = match Incident::load(root, &id) {
+                Ok(incident) => incident,
+                Err(error) => {
+                    // One broken incident must not stop alerts for the others. Its alerts
+                    // are still known, when its evidence records can be read, but it gets
+                    // no new alerts.
+                    let evidence = crate::incident::load_evidence(root, &id);
+                    let reason = match &evidence {
+                        Ok(_) => format!("{error}; it gets no new alerts until it is fixed"),
+                        Err(_) => format!("{error}; its alerts may be ingested again"),
+                    };
+                    existing.broken.push((id.clone(), reason));
+                    for record in evidence.unwrap_or_default() {
+                        existing
+                            .known
+                            .insert_hex(&record.sha256, record.alert_id.as_deref());
+                    }
+                    continue;
+                }
+            };
             let open = incident.phase() != Phase::Closed;
             for record in &incident.evidence {
                 existing
