@@ -15,11 +15,14 @@ const URL: &str = "http://soclosebutyetqq.com/69.exe";
 const BROKEN_SHA256: &str = "badbadbadbadbadbadbadbadbadbadbadbadbadbadbadbadbadbadbadbadbadb";
 const FILE_SHA256: &str = "417c06700c3e899f0554654102fa064385bf1d3ecec32471ac488096d81bf38c";
 
+/// The path and `x-apikey` header of one request the replay server received.
+type Request = (String, Option<String>);
+
 /// A replay server: maps request paths to fixture files, answers 404 otherwise, and answers
 /// 429 to the first `throttle` requests.
 struct Replay {
     port: u16,
-    requests: Arc<Mutex<Vec<(String, Option<String>)>>>,
+    requests: Arc<Mutex<Vec<Request>>>,
 }
 
 fn start_replay(throttle: usize) -> Replay {

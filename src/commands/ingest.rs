@@ -84,6 +84,9 @@ pub struct IncidentSummary {
 /// are kept in memory.
 type WrittenFile = (PathBuf, Option<(Vec<u8>, std::fs::Metadata)>);
 
+/// First and last time an indicator was seen in this run, and the alert field it came from.
+type Sighting = (DateTime<Utc>, DateTime<Utc>, String);
+
 /// Everything one run adds to one incident.
 struct Touched {
     id: String,
@@ -102,7 +105,7 @@ struct Touched {
     last: Option<DateTime<Utc>>,
     entries: Vec<(DateTime<Utc>, String, Option<String>)>,
     rules: BTreeMap<String, u64>,
-    sightings: BTreeMap<(IocType, String), (DateTime<Utc>, DateTime<Utc>, String)>,
+    sightings: BTreeMap<(IocType, String), Sighting>,
 }
 
 /// The state of one run.
@@ -273,7 +276,7 @@ impl Run<'_> {
         let mut count: u64 = 0;
         while let Some(item) = alerts.next() {
             count += 1;
-            if count % 4096 == 0 {
+            if count.is_multiple_of(4096) {
                 if let Some(bar) = progress {
                     bar.set_position(alerts.bytes_read());
                 }
