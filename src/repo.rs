@@ -424,7 +424,9 @@ impl CaseRepo {
             )
             .collect();
         let mut staged = Vec::with_capacity(sources.len());
-        for group in sources.chunks(64) {
+        // NOTE: memory holds the compressed bytes of one group, which for a group with a
+        // very large file (one incident's whole batch) is about a tenth of that file.
+        for group in sources.chunks(BLOBS_PER_GROUP) {
             let encoded: Vec<(pack::Encoded, Option<fs::Metadata>)> = group
                 .par_iter()
                 .map(|(_, source)| match source {
@@ -467,6 +469,9 @@ impl CaseRepo {
         index.write().map_err(Error::git("write the index"))
     }
 }
+
+/// Files hashed and compressed in parallel before their objects are appended to the pack.
+const BLOBS_PER_GROUP: usize = 16;
 
 /// Number of files above which a commit's objects are written as one pack.
 const PACK_THRESHOLD: usize = 200;
