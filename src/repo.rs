@@ -566,7 +566,7 @@ fn stat_entry(
         .to_str()
         .ok_or_else(|| Error::invalid(format!("path `{}` is not UTF-8", relative.display())))?
         .replace('\\', "/");
-    let (ctime, mtime, dev, ino, uid, gid) = stat_fields(&metadata);
+    let (ctime, mtime, dev, ino, uid, gid) = stat_fields(metadata);
     Ok(IndexEntry {
         ctime,
         mtime,

@@ -245,7 +245,7 @@ fn entry_header(kind: ObjectType, size: u64) -> Vec<u8> {
 /// Builds a version 2 pack index: fan-out table, sorted ids, CRC-32s, 31-bit offsets with
 /// a table of 64-bit offsets for objects past 2 GiB, then the pack's and its own checksum.
 fn index_bytes(entries: &mut [(Oid, u64, u32)], pack_checksum: &[u8; 20]) -> Vec<u8> {
-    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    entries.sort_by_key(|entry| entry.0);
     let mut index = Vec::with_capacity(1072 + entries.len() * 28);
     index.extend_from_slice(b"\xfftOc\0\0\0\x02");
     let mut fanout = [0u32; 256];
