@@ -304,6 +304,8 @@ impl CaseRepo {
         };
         // libgit2 writes every loose object through a temporary file and rescans the pack
         // directory for each new one, so a large change is written as one pack instead.
+        // NOTE: only the loose path turns CRLF into LF under core.autocrlf; a packed commit
+        // (a large ingest) stores files as written.
         let (oid, staged) = if change.len() > PACK_THRESHOLD {
             self.commit_packed(change, &base, stats)?
         } else {
@@ -441,7 +443,9 @@ impl CaseRepo {
             )
             .collect();
         let mut staged = Vec::with_capacity(sources.len());
-        for group in sources.chunks(64) {
+        // NOTE: memory holds the compressed bytes of one group, which for a group with a
+        // very large file (one incident's whole batch) is about a tenth of that file.
+        for group in sources.chunks(BLOBS_PER_GROUP) {
             let encoded: Vec<(pack::Encoded, Option<fs::Metadata>)> = group
                 .par_iter()
                 .map(|(_, source)| match source {
@@ -517,6 +521,9 @@ fn to_lf(content: &[u8]) -> std::borrow::Cow<'_, [u8]> {
     }
     output.into()
 }
+
+/// Files hashed and compressed in parallel before their objects are appended to the pack.
+const BLOBS_PER_GROUP: usize = 16;
 
 /// Number of files above which a commit's objects are written as one pack.
 const PACK_THRESHOLD: usize = 200;

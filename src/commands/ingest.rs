@@ -94,8 +94,8 @@ struct Touched {
     /// Whether this run opened the incident.
     is_new: bool,
     /// Files already on disk: a new incident's files, written as soon as it opens. Their
-    /// content and metadata are kept for the commit while the run holds less than
-    /// [`WRITTEN_KEPT_MAX`] bytes of them, so that memory stays bounded.
+    /// content and metadata stay in memory for the commit up to [`WRITTEN_KEPT_MAX`] bytes
+    /// for the whole run, so that memory stays bounded.
     written: Vec<WrittenFile>,
     batch: Option<BatchWriter>,
     batch_hash: Sha256,

@@ -141,8 +141,10 @@ impl BatchWriter {
         append(&self.index_path, &self.index, !self.created)?;
         self.created = true;
         self.written += self.data.len() as u64;
-        self.data.clear();
-        self.index.clear();
+        // The buffers are released rather than cleared: a run has one batch per incident, and
+        // each would otherwise keep up to twice FLUSH_BYTES of capacity until the commit.
+        self.data = Vec::new();
+        self.index = Vec::new();
         Ok(())
     }
 

@@ -1,6 +1,6 @@
-//! Parsing of JSON-lines alert input on all cores: one thread cuts the input into chunks of
-//! whole lines and parses each chunk's lines in parallel, and the caller receives the alerts
-//! in input order with the same line numbers and errors as [`crate::alert::AlertReader`].
+//! Parsing of JSON-lines alert input on all cores. One thread cuts the input into chunks of
+//! whole lines and parses each chunk's lines in parallel. The caller receives the alerts in
+//! input order, with the same line numbers and errors as [`crate::alert::AlertReader`].
 
 use std::io::{self, BufRead};
 use std::sync::mpsc::{sync_channel, Receiver};
