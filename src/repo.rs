@@ -145,7 +145,7 @@ impl Change {
     }
 }
 
-/// What [`CaseRepo::apply`] did.
+/// The outcome of [`CaseRepo::apply`].
 #[derive(Debug)]
 pub enum Applied {
     Committed(Oid),
@@ -535,14 +535,14 @@ type FileStats = std::collections::HashMap<PathBuf, fs::Metadata>;
 /// The committed paths and their blob ids, for the index.
 type Staged = Vec<(PathBuf, Oid)>;
 
-/// What a new commit builds on: HEAD's commit and tree, if any, and the author.
+/// The base of a new commit: HEAD's commit and tree, if any, and the author.
 struct CommitBase<'a> {
     parent: Option<&'a git2::Commit<'a>>,
     tree: Option<&'a Tree<'a>>,
     signature: &'a Signature<'a>,
 }
 
-/// Where a blob's bytes are: in the change, or in a file the command already wrote.
+/// The location of a blob's bytes: in the change, or in a file the command already wrote.
 enum BlobSource<'a> {
     Memory(&'a [u8]),
     File(PathBuf),

@@ -29,19 +29,19 @@ pub struct RecommendArgs {
     pub text: String,
 }
 
-/// Record the retrospective answers of the lessons-learned document. Options not given keep
+/// Record the retrospective fields of the lessons-learned document. Options not given keep
 /// their current values
 #[derive(Debug, Args)]
 pub struct RetroArgs {
     /// Incident ID
     pub id: String,
-    /// What happened, in brief; the summary is used when this is not set
+    /// Account of what happened, in brief; the summary is used when this is not set
     #[arg(long)]
     pub what_happened: Option<String>,
-    /// What went well in the response
+    /// Strengths of the response
     #[arg(long)]
     pub went_well: Option<String>,
-    /// What did not go well
+    /// Weaknesses of the response
     #[arg(long)]
     pub went_wrong: Option<String>,
     /// The root cause

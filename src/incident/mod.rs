@@ -20,7 +20,7 @@ use crate::tlp::Tlp;
 pub use edit::IncidentEdit;
 pub use records::*;
 
-/// Directory under the repository root that holds one directory per incident.
+/// Directory under the repository root that contains one directory per incident.
 pub const INCIDENTS_DIR: &str = "incidents";
 pub const INCIDENT_FILE: &str = "incident.toml";
 pub const NOTES_FILE: &str = "notes.md";
@@ -50,13 +50,13 @@ impl Verdict {
         }
     }
 
-    /// Whether the incident takes the short path that skips classification to recovery.
+    /// Returns whether the verdict takes the short path that skips classification to recovery.
     pub fn skips_response(self) -> bool {
         !matches!(self, Verdict::TruePositive)
     }
 }
 
-/// Where an incident came from.
+/// The origin of an incident: an alert or a reporting analyst.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Source {
@@ -107,7 +107,7 @@ pub struct Waiver {
     pub at: String,
 }
 
-/// The lessons-learned answers of the retrospective.
+/// The retrospective fields of the lessons-learned document.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Lessons {
@@ -392,7 +392,8 @@ impl Incident {
             .map(|change| change.entered.as_str())
     }
 
-    /// Whether the analyst's notes contain text beyond the template's headings and comments.
+    /// Returns whether the analyst's notes contain text beyond the template's headings and
+    /// comments.
     pub fn notes_have_findings(&self) -> bool {
         let Some(notes) = &self.notes else {
             return false;

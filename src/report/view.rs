@@ -1,4 +1,4 @@
-//! The data a report template sees, built from an incident. Values are raw; the built-in
+//! The data a report template receives, built from an incident. Values are raw; the built-in
 //! templates escape them with the `md`, `md_block` and `code` filters.
 
 use chrono::{DateTime, Utc};
