@@ -488,3 +488,15 @@ fn ingest_skips_broken_incident_and_files_the_rest() {
     let result: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(result["summary"]["ingested"], 1);
 }
+
+#[test]
+fn ingest_names_the_text_alerts_log_format() {
+    let env = Env::new();
+    let input = env.home.path().join("alerts.log");
+    std::fs::write(&input, "** Alert 1571166477.30198: - syslog,sshd,invalid_login,\n2019 Oct 15 19:07:57 linux-agent->/var/log/auth.log\n").unwrap();
+    let before = env.snapshot();
+    let error = env.fails(&["ingest", input.to_str().unwrap()]);
+    assert!(error.contains("plain-text alerts.log format"), "{error}");
+    assert!(error.contains("alerts.json"), "{error}");
+    assert_eq!(env.snapshot(), before);
+}

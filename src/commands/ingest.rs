@@ -232,10 +232,18 @@ impl Run<'_> {
     fn read_one(
         &mut self,
         name: &str,
-        reader: Box<dyn BufRead + Send>,
+        mut reader: Box<dyn BufRead + Send>,
         size: Option<u64>,
         repo: &crate::repo::CaseRepo,
     ) -> Result<()> {
+        // Wazuh also writes alerts.log, a text format that starts each alert with `** Alert`.
+        let head = reader.fill_buf().map_err(Error::io("read", name))?;
+        if head.starts_with(b"** Alert ") {
+            return Err(Error::invalid_with_hint(
+                format!("`{name}` is in Wazuh's plain-text alerts.log format, not JSON"),
+                "ingest the JSON alerts instead: /var/ossec/logs/alerts/alerts.json",
+            ));
+        }
         let progress = progress_bar(self.context, size);
         let mut alerts = AlertReader::new(reader);
         let dedupe_fields = &repo.config.ingest.dedupe_key;
