@@ -108,14 +108,7 @@ fn walk_incident(walk: &mut Walk, alert: crate::alert::Alert) -> Result<String> 
         alert,
         origin: "wazuh-alert-100003.json".into(),
     };
-    let args = OpenArgs {
-        title: None,
-        alert: None,
-        severity: None,
-        incident_type: None,
-        detected: None,
-        tlp: None,
-    };
+    let args = OpenArgs::default();
     let context = walk.at(4);
     let workspace = context.workspace()?;
     let new = open::build(&workspace, context, &args, Some(&input))?;

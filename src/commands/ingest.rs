@@ -393,14 +393,7 @@ impl Run<'_> {
                     alert,
                     origin: format!("{origin} line {}", raw.line),
                 };
-                let args = OpenArgs {
-                    title: None,
-                    alert: None,
-                    severity: None,
-                    incident_type: None,
-                    detected: None,
-                    tlp: None,
-                };
+                let args = OpenArgs::default();
                 let mut quiet = self.context.clone();
                 quiet.quiet = true;
                 quiet.mute_warnings = true;
@@ -480,7 +473,7 @@ impl Run<'_> {
         if touched.entries.len() <= ENTRIES_PER_ALERT_MAX {
             touched
                 .entries
-                .push((time, alert_text(&raw.alert), raw.alert.id.clone()));
+                .push((time, open::alert_text(&raw.alert), raw.alert.id.clone()));
         }
         for (indicator, field) in indicators {
             let entry = touched
@@ -851,17 +844,6 @@ fn write_now(
         written.push((relative, kept));
     }
     Ok(())
-}
-
-fn alert_text(alert: &crate::alert::Alert) -> String {
-    let mut text = format!(
-        "Wazuh alert: rule {} (level {}): {}",
-        alert.rule.id, alert.rule.level, alert.rule.description
-    );
-    if let Some(agent) = &alert.agent {
-        text.push_str(&format!(" on agent {} ({})", agent.name, agent.id));
-    }
-    text
 }
 
 fn progress_bar(context: &Context, size: Option<u64>) -> Option<indicatif::ProgressBar> {

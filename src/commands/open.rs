@@ -23,7 +23,7 @@ use super::{incident_change, Context, Workspace};
 /// Open an incident and print its ID. With --alert, fill it from a Wazuh alert (the
 /// alerts.json format, one object): title, detection time, source, IOCs, ATT&CK IDs and a
 /// severity suggestion, keeping the raw alert as evidence
-#[derive(Debug, Args)]
+#[derive(Debug, Default, Args)]
 pub struct OpenArgs {
     /// Title of the incident; defaults to the alert's rule description
     #[arg(long, required_unless_present = "alert")]
@@ -355,13 +355,7 @@ pub fn add_alert_records(
     let alert = &input.alert;
     let at = format_time(alert.timestamp.to_utc());
     let now = context.clock.now();
-    let mut text = format!(
-        "Wazuh alert: rule {} (level {}): {}",
-        alert.rule.id, alert.rule.level, alert.rule.description
-    );
-    if let Some(agent) = &alert.agent {
-        text.push_str(&format!(" on agent {} ({})", agent.name, agent.id));
-    }
+    let text = alert_text(alert);
     let entry = TimelineEntry {
         id: String::new(),
         at: at.clone(),
@@ -432,6 +426,18 @@ fn notes_template(id: &str, title: &str) -> String {
          ## Findings\n\n## Open questions\n",
         one_line(title, 200)
     )
+}
+
+/// Returns the timeline text of an alert: rule, level, description and agent.
+pub fn alert_text(alert: &Alert) -> String {
+    let mut text = format!(
+        "Wazuh alert: rule {} (level {}): {}",
+        alert.rule.id, alert.rule.level, alert.rule.description
+    );
+    if let Some(agent) = &alert.agent {
+        text.push_str(&format!(" on agent {} ({})", agent.name, agent.id));
+    }
+    text
 }
 
 /// Shortens text to one line of at most `max` characters.
