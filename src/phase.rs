@@ -73,7 +73,7 @@ impl Phase {
         Phase::ALL.get(index + 1).copied()
     }
 
-    /// Whether the phase records response actions (containment, eradication, recovery).
+    /// Returns whether the phase records response actions (containment, eradication, recovery).
     pub fn takes_actions(self) -> bool {
         matches!(
             self,
@@ -81,7 +81,7 @@ impl Phase {
         )
     }
 
-    /// Whether the phase's gate may be waived with a reason.
+    /// Returns whether the phase's gate may be waived with a reason.
     pub fn waivable(self) -> bool {
         self.takes_actions()
     }

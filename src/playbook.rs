@@ -87,7 +87,7 @@ pub const KNOWN_TYPES: &[&str] = &[
     "other",
 ];
 
-/// Whether `name` is a valid incident type: lower-case letters, digits and inner hyphens.
+/// Returns whether `name` is a valid incident type: lower-case letters, digits and inner hyphens.
 pub fn is_type_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 64

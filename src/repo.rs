@@ -443,7 +443,7 @@ impl CaseRepo {
             )
             .collect();
         let mut staged = Vec::with_capacity(sources.len());
-        // NOTE: memory holds the compressed bytes of one group, which for a group with a
+        // NOTE: memory contains the compressed bytes of one group, which for a group with a
         // very large file (one incident's whole batch) is about a tenth of that file.
         for group in sources.chunks(BLOBS_PER_GROUP) {
             let encoded: Vec<(pack::Encoded, Option<fs::Metadata>)> = group
@@ -489,7 +489,7 @@ impl CaseRepo {
     }
 }
 
-/// Whether git stores text files with LF line endings in this repository (`core.autocrlf` is
+/// Returns whether git stores text files with LF line endings in this repository (`core.autocrlf` is
 /// `true` or `input`), as a Windows checkout usually has it.
 fn converts_line_endings(repo: &Repository) -> bool {
     let Ok(config) = repo.config() else {
@@ -504,7 +504,7 @@ fn converts_line_endings(repo: &Repository) -> bool {
     }
 }
 
-/// Returns text with CRLF turned into LF, as git's `core.autocrlf` stores it; content with a
+/// Returns text with CRLF turned into LF, as git's `core.autocrlf` stores it. Content with a
 /// NUL byte is binary to git and stays as it is.
 fn to_lf(content: &[u8]) -> std::borrow::Cow<'_, [u8]> {
     let has_crlf = content.windows(2).any(|pair| pair == b"\r\n");
@@ -598,7 +598,7 @@ fn move_head(repo: &Repository, oid: Oid, expected: Option<Oid>, subject: &str) 
 }
 
 /// Builds the index entry of a file just written and stored as blob `oid`, with the file's
-/// stat data so that `git status` sees it unchanged without hashing it again.
+/// stat data so that `git status` finds it unchanged without hashing it again.
 fn stat_entry(
     root: &Path,
     relative: &Path,

@@ -70,7 +70,7 @@ pub struct RuleRate {
     pub false_positive_rate: Option<f64>,
 }
 
-/// Whether an incident's detection (or creation) time falls inside the window.
+/// Returns whether an incident's detection (or creation) time falls inside the window.
 pub fn in_window(incident: &Incident, window: Window) -> bool {
     let file = &incident.file;
     let time = file.detected_at.as_deref().unwrap_or(&file.created);

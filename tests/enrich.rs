@@ -18,8 +18,8 @@ const FILE_SHA256: &str = "417c06700c3e899f0554654102fa064385bf1d3ecec32471ac488
 /// The path and `x-apikey` header of one request the replay server received.
 type Request = (String, Option<String>);
 
-/// A replay server: maps request paths to fixture files, answers 404 otherwise, and answers
-/// 429 to the first `throttle` requests.
+/// A replay server: maps request paths to fixture files, responds with 404 otherwise, and
+/// responds with 429 to the first `throttle` requests.
 struct Replay {
     port: u16,
     requests: Arc<Mutex<Vec<Request>>>,

@@ -197,7 +197,8 @@ fn ingest_completes_interrupted_input_without_duplicates() {
     let (code, first) = ingest_json(&env, &[partial.to_str().unwrap()]);
     assert_eq!(code, Some(1), "the cut last line is reported");
     let first_count = first["summary"]["ingested"].as_u64().unwrap();
-    assert!(first_count > 0 && first_count < 30);
+    assert!(first_count > 0, "the first half has complete alerts");
+    assert!(first_count < 30, "the cut alert is not ingested");
 
     let complete = write_input(&env, "complete.json", &lines);
     let (code, second) = ingest_json(&env, &[&complete]);

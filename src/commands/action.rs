@@ -22,7 +22,7 @@ pub enum ActionCommand {
 }
 
 /// Record a containment, eradication or recovery action. It belongs to the incident's
-/// current phase unless --phase says otherwise
+/// current phase unless --phase names another
 #[derive(Debug, Args)]
 pub struct AddArgs {
     /// Incident ID
@@ -30,7 +30,7 @@ pub struct AddArgs {
     /// Kind of action
     #[arg(value_enum)]
     pub kind: ActionKind,
-    /// What the action applies to: an IP, a host, an account, a file
+    /// Target of the action: an IP, a host, an account, a file
     pub target: String,
     /// Status of the action
     #[arg(long, value_enum, default_value = "planned")]

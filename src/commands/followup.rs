@@ -25,9 +25,9 @@ pub struct AddArgs {
     /// Kind of follow-up
     #[arg(value_enum)]
     pub kind: FollowupKind,
-    /// What is to be done
+    /// Description of the work
     pub text: String,
-    /// Who does it: a roster name, e-mail address or handle, or any name or team when the
+    /// Owner: a roster name, e-mail address or handle, or any name or team when the
     /// roster is empty
     #[arg(long)]
     pub owner: String,

@@ -47,7 +47,7 @@ impl Network {
         }
     }
 
-    /// Whether the two networks share at least one address.
+    /// Returns whether the two networks share at least one address.
     fn overlaps(self, other: Network) -> bool {
         let (a, a_prefix, a_v4) = self.bits();
         let (b, b_prefix, b_v4) = other.bits();

@@ -33,7 +33,7 @@ pub fn attribute_type(kind: IocType) -> (&'static str, &'static str) {
     }
 }
 
-/// Whether an indicator type is one that detection systems can match on (MISP's `to_ids`).
+/// Returns whether an indicator type is one that detection systems can match on (MISP's `to_ids`).
 fn actionable(kind: IocType) -> bool {
     !matches!(
         kind,

@@ -65,7 +65,7 @@ pub fn indicators(incident: &Incident, config: &Config, max_tlp: Option<Tlp>) ->
         .collect()
 }
 
-/// Whether the incident's verdict is false-positive or benign, so its indicators are not
+/// Returns whether the incident's verdict is false-positive or benign, so its indicators are not
 /// malicious.
 pub fn is_not_malicious(incident: &Incident) -> bool {
     incident.file.verdict.is_some_and(Verdict::skips_response)

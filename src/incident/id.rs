@@ -64,7 +64,7 @@ pub fn parse_incident_id(input: &str) -> Result<String> {
     }
 }
 
-/// Whether `id` has the form `PREFIX-YYYYMMDD-XXXX` with an upper-case prefix.
+/// Returns whether `id` has the form `PREFIX-YYYYMMDD-XXXX` with an upper-case prefix.
 pub fn is_incident_id(id: &str) -> bool {
     let mut parts = id.split('-');
     let (Some(prefix), Some(date), Some(suffix), None) =
@@ -81,7 +81,7 @@ pub fn is_incident_id(id: &str) -> bool {
     prefix_ok && date_ok && suffix_ok
 }
 
-/// Whether `name` (without `.toml`) is a record ID as [`new_record_id`] makes them.
+/// Returns whether `name` (without `.toml`) is a record ID as [`new_record_id`] makes them.
 pub fn is_record_id(name: &str) -> bool {
     let bytes = name.as_bytes();
     bytes.len() == 22

@@ -38,7 +38,7 @@ impl EntryKind {
         }
     }
 
-    /// Whether an analyst wrote the entry, as opposed to casefile.
+    /// Returns whether an analyst wrote the entry, as opposed to casefile.
     pub fn is_analyst(self) -> bool {
         !matches!(self, EntryKind::Alert | EntryKind::System)
     }
@@ -78,7 +78,7 @@ pub struct IocRecord {
     pub last_seen: String,
     pub recorded: String,
     pub actor: String,
-    /// Where the indicator was found: an alert field, a file, `analyst`.
+    /// Source of the indicator: an alert field, a file, `analyst`.
     pub source: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tlp: Option<Tlp>,
@@ -275,7 +275,7 @@ pub struct EvidenceRecord {
     pub size: u64,
     pub received: String,
     pub actor: String,
-    /// Where the evidence came from, such as the alert file's name.
+    /// Origin of the evidence, such as the alert file's name.
     pub origin: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alert_id: Option<String>,

@@ -2,7 +2,7 @@
 //!
 //! An alert is known when its SHA-256 or its Wazuh alert id is in any incident's evidence.
 //! It joins the open incident with the same dedupe key whose latest alert is at most the
-//! window earlier or later than it; otherwise it opens a new incident.
+//! window earlier or later than it. Otherwise it opens a new incident.
 
 pub mod batch;
 pub mod lines;
@@ -42,7 +42,7 @@ fn id_key(alert_id: &str) -> u128 {
 }
 
 impl KnownAlerts {
-    /// Whether an alert is known; records it as known when it is not.
+    /// Returns whether an alert is known; records it as known when it is not.
     pub fn check_and_insert(&mut self, sha256: [u8; 32], alert_id: Option<&str>) -> bool {
         let id = alert_id.map(id_key);
         let known_id = id.is_some_and(|id| self.ids.contains(&id));
@@ -82,7 +82,7 @@ pub struct Group {
     pub last_alert: DateTime<Utc>,
 }
 
-/// What the repository holds that ingest needs: known alerts and open groups.
+/// The state of the repository that ingest needs: known alerts and open groups.
 #[derive(Default)]
 pub struct Existing {
     pub known: KnownAlerts,

@@ -754,7 +754,7 @@ fn ipv4_boundaries_ok(text: &str, start: usize, end: usize) -> bool {
 /// Authenticode digest, which have the same lengths as MD5 and SHA-256.
 const OTHER_DIGEST_LABELS: &[&str] = &["imphash", "import hash", "authentihash"];
 
-/// Whether the text just before `start` labels the hex run as one of [`OTHER_DIGEST_LABELS`].
+/// Returns whether the text just before `start` labels the hex run as one of [`OTHER_DIGEST_LABELS`].
 fn names_other_digest(text: &str, start: usize) -> bool {
     const WINDOW: usize = 24;
     let mut window_start = start.saturating_sub(WINDOW);
@@ -769,7 +769,7 @@ fn names_other_digest(text: &str, start: usize) -> bool {
         .any(|label| label_end.ends_with(label))
 }
 
-/// Whether `text` ends with a capitalized product name such as `Chrome` or `Firefox`, which
+/// Returns whether `text` ends with a capitalized product name such as `Chrome` or `Firefox`, which
 /// in a user agent precedes a version (`Chrome/120.0.0.0`), not an address.
 fn is_product_token(text: &str) -> bool {
     let word_start = text
@@ -781,7 +781,7 @@ fn is_product_token(text: &str) -> bool {
     word.starts_with(|c: char| c.is_ascii_uppercase())
 }
 
-/// Whether an IPv6-shaped run is really hex pairs: a MAC address, EUI-64 or a fingerprint.
+/// Returns whether an IPv6-shaped run is really hex pairs: a MAC address, EUI-64 or a fingerprint.
 fn looks_like_hex_pairs(address: &str) -> bool {
     !address.contains("::") && address.split(':').all(|group| group.len() == 2)
 }

@@ -233,7 +233,7 @@ fn refang_postceded(text: &str, start: usize, end: usize) -> Option<Edit> {
     })
 }
 
-/// Whether a dot has a bracket on one side only, as in `example[.com`.
+/// Returns whether a dot has a bracket on one side only, as in `example[.com`.
 fn is_one_sided(matched: &str) -> bool {
     let Some(dot) = matched.find('.') else {
         return false;
@@ -244,7 +244,7 @@ fn is_one_sided(matched: &str) -> bool {
     !(before && after)
 }
 
-/// Whether the whitespace-delimited token around `start..end` was defanged on purpose: digits
+/// Returns whether the whitespace-delimited token around `start..end` was defanged on purpose: digits
 /// on both sides of the match (an IP address) or an unambiguous defang form elsewhere in it.
 fn defanged_context(text: &str, start: usize, end: usize, patterns: &Patterns) -> bool {
     let before = text[..start].chars().next_back();
@@ -387,7 +387,7 @@ fn refang_scheme(text: &str, start: usize, end: usize, patterns: &Patterns) -> O
     })
 }
 
-/// Whether the text starts with something that looks like a host: a token with a dot in it, or
+/// Returns whether the text starts with something that looks like a host: a token with a dot in it, or
 /// a word followed by a spaced dot.
 fn host_follows(after: &str) -> bool {
     let token_end = after.find(char::is_whitespace).unwrap_or(after.len());

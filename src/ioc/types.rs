@@ -76,7 +76,7 @@ impl IocType {
         }
     }
 
-    /// Whether the type is a file hash.
+    /// Returns whether the type is a file hash.
     pub fn is_hash(self) -> bool {
         matches!(
             self,
@@ -84,7 +84,7 @@ impl IocType {
         )
     }
 
-    /// Whether the type is a network indicator that a firewall or DNS filter can block.
+    /// Returns whether the type is a network indicator that a firewall or DNS filter can block.
     pub fn is_network(self) -> bool {
         matches!(
             self,

@@ -185,7 +185,7 @@ impl PackFile {
             .map_err(Error::io("write", &path))?;
 
         // The trailer is the SHA-1 of everything before it, count included, so the file is
-        // read back once. It holds compressed data only, a fraction of the committed bytes.
+        // read back once. It contains compressed data only, a fraction of the committed bytes.
         let mut hash = Sha1::new();
         let mut buffer = vec![0; READ_CHUNK];
         loop {

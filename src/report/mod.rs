@@ -261,7 +261,7 @@ fn unlink_unsafe_urls<'a>(root: &'a comrak::nodes::AstNode<'a>) {
     }
 }
 
-/// Whether a URL is relative or uses `http`, `https` or `mailto`.
+/// Returns whether a URL is relative or uses `http`, `https` or `mailto`.
 fn is_safe_url(url: &str) -> bool {
     let url = url.trim_start();
     let scheme_end = url.find(|c: char| !(c.is_ascii_alphanumeric() || "+-.".contains(c)));

@@ -15,7 +15,7 @@ const BIDI_CONTROLS: &[char] = &[
 /// Shown in place of a line break inside a one-line value, such as a table cell.
 const LINE_BREAK_MARK: &str = " ⏎ ";
 
-/// Whether the text contains a bidirectional control character.
+/// Returns whether the text contains a bidirectional control character.
 pub fn has_bidi_control(text: &str) -> bool {
     text.chars().any(|c| BIDI_CONTROLS.contains(&c))
 }
