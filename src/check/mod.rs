@@ -13,7 +13,7 @@ mod phases;
 mod records;
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -143,34 +143,51 @@ pub fn check_repository(
     let names = load::incident_dir_names(root)?;
     let rendered = documents::RenderedShapes::default();
     let check_one = |name: &String| {
-        let mut checked = load::load_incident(root, name);
-        if let Some(incident) = &checked.incident {
-            phases::check_incident(incident, &config, &mut checked.findings);
-            if let Some(renderer) = &renderer {
-                documents::check_documents(
-                    root,
-                    incident,
-                    &checked.documents,
-                    &config,
-                    renderer,
-                    &rendered,
-                    &mut checked.findings,
-                );
-            }
+        let checked = load::load_incident(root, name);
+        let mut findings = checked.findings;
+        let Some(incident) = checked.incident else {
+            return Loaded { id: None, findings };
+        };
+        phases::check_incident(&incident, &config, &mut findings);
+        if let Some(renderer) = &renderer {
+            documents::check_documents(
+                root,
+                &incident,
+                &checked.documents,
+                &config,
+                renderer,
+                &rendered,
+                &mut findings,
+            );
         }
-        checked
+        // Only the ID outlives the checks, so a large repository is never all in memory.
+        Loaded {
+            id: Some((incident.id().to_string(), incident.dir.clone())),
+            findings,
+        }
     };
-    let checked: Vec<load::Checked> = match io_pool() {
-        Some(pool) => pool.install(|| names.par_iter().map(check_one).collect()),
-        None => names.par_iter().map(check_one).collect(),
+    // The tracked paths come from the git index, which one thread reads while the others
+    // read the incidents.
+    let index_path = git.path().join("index");
+    let (loaded, tracked) = std::thread::scope(|scope| {
+        let tracked = scope.spawn(|| paths::check_tracked_paths(&index_path));
+        let loaded: Vec<Loaded> = match io_pool() {
+            Some(pool) => pool.install(|| names.par_iter().map(check_one).collect()),
+            None => names.par_iter().map(check_one).collect(),
+        };
+        (loaded, tracked.join())
+    });
+    let tracked = match tracked {
+        Ok(tracked) => tracked?,
+        Err(panic) => std::panic::resume_unwind(panic),
     };
 
-    findings.extend(duplicate_ids(&checked));
-    let incidents = checked.len();
-    for checked in checked {
-        findings.extend(checked.findings);
+    findings.extend(duplicate_ids(&loaded));
+    let incidents = loaded.len();
+    for loaded in loaded {
+        findings.extend(loaded.findings);
     }
-    findings.extend(paths::check_tracked_paths(git)?);
+    findings.extend(tracked);
     if let Some(base) = options.base {
         findings.extend(history::check_history(git, base, &config)?);
     }
@@ -232,12 +249,19 @@ fn load_config(root: &Path, findings: &mut Vec<Finding>) -> Config {
     }
 }
 
+/// The result of checking one incident: its ID and directory (when `incident.toml` parsed)
+/// and its findings.
+struct Loaded {
+    id: Option<(String, PathBuf)>,
+    findings: Vec<Finding>,
+}
+
 /// Reports incident IDs that more than one directory claims.
-fn duplicate_ids(checked: &[load::Checked]) -> Vec<Finding> {
+fn duplicate_ids(loaded: &[Loaded]) -> Vec<Finding> {
     let mut by_id: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for incident in checked.iter().filter_map(|c| c.incident.as_ref()) {
-        let dir = incident.dir.to_str().unwrap_or_default();
-        by_id.entry(incident.id()).or_default().push(dir);
+    for (id, dir) in loaded.iter().filter_map(|loaded| loaded.id.as_ref()) {
+        let dir = dir.to_str().unwrap_or_default();
+        by_id.entry(id.as_str()).or_default().push(dir);
     }
     let mut findings = Vec::new();
     for (id, dirs) in by_id.into_iter().filter(|(_, dirs)| dirs.len() > 1) {

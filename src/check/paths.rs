@@ -2,6 +2,7 @@
 //! macOS: no reserved characters or device names, and no two paths that differ only in case.
 
 use std::collections::HashMap;
+use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::incident::INCIDENTS_DIR;
@@ -17,9 +18,10 @@ const RESERVED_NAMES: &[&str] = &[
     "COM9", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
 ];
 
-/// Checks the paths in the index (what the next commit contains) under `incidents/`.
-pub fn check_tracked_paths(git: &git2::Repository) -> Result<Vec<Finding>> {
-    let index = git.index().map_err(Error::git("read the index"))?;
+/// Checks the paths under `incidents/` in the git index at `index_path`, which lists what the
+/// next commit contains. A missing index file counts as an empty index.
+pub fn check_tracked_paths(index_path: &Path) -> Result<Vec<Finding>> {
+    let index = git2::Index::open(index_path).map_err(Error::git("read the index"))?;
     let prefix = format!("{INCIDENTS_DIR}/");
     let mut findings = Vec::new();
     let mut by_folded: HashMap<String, String> = HashMap::new();
