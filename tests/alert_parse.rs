@@ -4,7 +4,9 @@
 use std::io::{BufReader, Cursor};
 use std::path::{Path, PathBuf};
 
-use casefile::alert::{parse_alert, Alert, AlertReader, InputLayout, RawAlert, ReadError};
+use casefile::alert::{
+    dedupe_key, field, parse_alert, Alert, AlertReader, InputLayout, RawAlert, ReadError,
+};
 use casefile::attack::validate_technique;
 use casefile::ioc::IocType;
 
@@ -239,7 +241,12 @@ fn virustotal_87104_no_positives() {
     let alert = parse_fixture("virustotal-87104.json");
     assert_eq!(alert.rule.level, 3);
     assert_eq!(
-        alert.field("data.virustotal.positives").as_deref(),
+        field(
+            &fixture("virustotal-87104.json"),
+            "data.virustotal.positives"
+        )
+        .unwrap()
+        .as_deref(),
         Some("0")
     );
     let found = observables(&alert);
@@ -392,34 +399,34 @@ fn fixture_mitre_ids_are_valid() {
 
 #[test]
 fn field_renders_numbers_and_lists() {
-    let alert = parse_fixture("sshd-5710.json");
-    assert_eq!(alert.field("rule.level").as_deref(), Some("5"));
-    assert_eq!(alert.field("data.srcport").as_deref(), Some("48928"));
-    assert_eq!(alert.field("rule.mail").as_deref(), Some("false"));
-    assert_eq!(alert.field("rule.gpg13").as_deref(), Some("7.1"));
+    let json = fixture("sshd-5710.json");
+    let field = |path: &str| field(&json, path).unwrap();
+    assert_eq!(field("rule.level").as_deref(), Some("5"));
+    assert_eq!(field("data.srcport").as_deref(), Some("48928"));
+    assert_eq!(field("rule.mail").as_deref(), Some("false"));
+    assert_eq!(field("rule.gpg13").as_deref(), Some("7.1"));
     assert_eq!(
-        alert.field("cluster").as_deref(),
+        field("cluster").as_deref(),
         Some(r#"{"name":"wazuh","node":"wazuh-manager-master-0"}"#)
     );
-    assert_eq!(alert.field("data.dstip"), None);
+    assert_eq!(field("data.dstip"), None);
 }
 
 #[test]
 fn dedupe_key_joins_fields() {
-    let alert = parse_fixture("sshd-5710.json");
+    let json = fixture("sshd-5710.json");
     let fields = ["rule.id", "agent.id", "data.srcip"].map(String::from);
-    assert_eq!(alert.dedupe_key(&fields), "5710|001|18.18.18.18");
+    assert_eq!(dedupe_key(&json, &fields).unwrap(), "5710|001|18.18.18.18");
     let with_missing = ["rule.id", "data.dstip", "agent.id"].map(String::from);
-    assert_eq!(alert.dedupe_key(&with_missing), "5710||001");
-    assert_eq!(alert.dedupe_key(&[]), "");
+    assert_eq!(dedupe_key(&json, &with_missing).unwrap(), "5710||001");
+    assert_eq!(dedupe_key(&json, &[]).unwrap(), "");
 }
 
 #[test]
 fn dedupe_key_escapes_separator() {
     let json = br#"{"timestamp":"2024-01-01T00:00:00Z","rule":{"id":"1","level":3,"description":"d"},"data":{"a":"x|y","b":"z\\"}}"#;
-    let alert = parse_alert(json).expect("valid");
     let fields = ["data.a", "data.b"].map(String::from);
-    assert_eq!(alert.dedupe_key(&fields), r"x\|y|z\\");
+    assert_eq!(dedupe_key(json, &fields).unwrap(), r"x\|y|z\\");
 }
 
 #[test]
@@ -742,4 +749,47 @@ fn reader_deep_nesting_is_an_error() {
     let items = read_all(unclosed.as_bytes());
     assert_eq!(items.len(), 1);
     assert!(items[0].is_err());
+}
+
+#[test]
+fn facts_agree_with_parse_alert() {
+    let fields = ["rule.id", "agent.id", "data.srcip"].map(String::from);
+    let mut inputs: Vec<Vec<u8>> = ONE_LINE_FIXTURES
+        .iter()
+        .chain(PRETTY_FIXTURES)
+        .map(|name| fixture(name))
+        .collect();
+    let broken: &[&[u8]] = &[
+        b"{\"rule\": ",
+        b"[1]",
+        br#"{"timestamp":"2024-01-01T00:00:00Z"}"#,
+        br#"{"timestamp":"2024-01-01T00:00:00Z","rule":{"level":3,"description":"d"}}"#,
+        br#"{"timestamp":"2024-01-01T00:00:00Z","rule":{"id":"1","level":"x","description":"d"}}"#,
+        br#"{"timestamp":"2024-01-01T00:00:00","rule":{"id":"1","level":3,"description":"d"}}"#,
+        br#"{"_source":{"timestamp":"2024-01-01T00:00:00+0000","rule":{"id":"1","level":3,"description":"d"}}}"#,
+        b"{\"timestamp\":\"2024-01-01T00:00:00Z\",\"rule\":{\"id\":\"1\",\"level\":3,\"description\":\"d\"},\"full_log\":\"\xff\"}",
+    ];
+    inputs.extend(broken.iter().map(|input| input.to_vec()));
+    for input in &inputs {
+        let shown = String::from_utf8_lossy(input);
+        match (
+            parse_alert(input),
+            casefile::alert::parse_facts(input, &fields),
+        ) {
+            (Ok(alert), Ok(facts)) => {
+                assert_eq!(facts.id, alert.id, "{shown}");
+                assert_eq!(facts.timestamp, alert.timestamp, "{shown}");
+                assert_eq!(facts.rule_id, alert.rule.id, "{shown}");
+                assert_eq!(facts.rule_level, alert.rule.level, "{shown}");
+                assert_eq!(facts.observables, alert.observables, "{shown}");
+                assert_eq!(
+                    facts.dedupe_key,
+                    dedupe_key(input, &fields).unwrap(),
+                    "{shown}"
+                );
+            }
+            (Err(alert), Err(facts)) => assert_eq!(facts.to_string(), alert.to_string()),
+            (alert, facts) => panic!("{shown}: parse_alert {alert:?}, parse_facts {facts:?}"),
+        }
+    }
 }

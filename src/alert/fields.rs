@@ -2,49 +2,49 @@
 
 use std::borrow::Cow;
 
-use serde_json::Value;
+use super::json::Json;
 
 /// Looks up a dotted path such as `data.win.eventdata.image` in a JSON value.
 ///
 /// A segment that is a number indexes an array. A key that contains the rest of the path
 /// with its dots also matches, as in flattened exports (`{"data.srcip": ...}`).
-pub(crate) fn lookup<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
+pub(crate) fn lookup<'a, 'b>(value: &'b Json<'a>, path: &str) -> Option<&'b Json<'a>> {
     if path.is_empty() {
         return Some(value);
     }
     let (segment, rest) = path.split_once('.').unwrap_or((path, ""));
     match value {
-        Value::Object(map) => {
-            let nested = map.get(segment).and_then(|child| lookup(child, rest));
+        Json::Object(_) => {
+            let nested = value.get(segment).and_then(|child| lookup(child, rest));
             match nested {
-                None if !rest.is_empty() => map.get(path),
+                None if !rest.is_empty() => value.get(path),
                 found => found,
             }
         }
-        Value::Array(items) => lookup(items.get(segment.parse::<usize>().ok()?)?, rest),
+        Json::Array(items) => lookup(items.get(segment.parse::<usize>().ok()?)?, rest),
         _ => None,
     }
 }
 
 /// Renders a string, number or boolean as text, and returns `None` for anything else.
-pub(crate) fn scalar_text(value: &Value) -> Option<Cow<'_, str>> {
+pub(crate) fn scalar_text<'b>(value: &'b Json<'_>) -> Option<Cow<'b, str>> {
     match value {
-        Value::String(text) => Some(Cow::Borrowed(text)),
-        Value::Number(number) => Some(Cow::Owned(number.to_string())),
-        Value::Bool(flag) => Some(Cow::Owned(flag.to_string())),
+        Json::String(text) => Some(Cow::Borrowed(text)),
+        Json::Number(number) => Some(Cow::Owned(number.to_string())),
+        Json::Bool(flag) => Some(Cow::Owned(flag.to_string())),
         _ => None,
     }
 }
 
 /// Renders any value as text: scalars as by [`scalar_text`], arrays of scalars joined with
 /// `,`, and objects or nested arrays as compact JSON. Returns `None` for `null`.
-pub(crate) fn render(value: &Value) -> Option<String> {
+pub(crate) fn render(value: &Json<'_>) -> Option<String> {
     if let Some(text) = scalar_text(value) {
         return Some(text.into_owned());
     }
     match value {
-        Value::Null => None,
-        Value::Array(items) => {
+        Json::Null => None,
+        Json::Array(items) => {
             let texts: Option<Vec<Cow<'_, str>>> = items.iter().map(scalar_text).collect();
             match texts {
                 Some(texts) => Some(texts.join(",")),
@@ -56,7 +56,7 @@ pub(crate) fn render(value: &Value) -> Option<String> {
 }
 
 /// Returns the text at `path` when it is a non-empty scalar.
-pub(crate) fn text_at<'a>(value: &'a Value, path: &str) -> Option<Cow<'a, str>> {
+pub(crate) fn text_at<'b>(value: &'b Json<'_>, path: &str) -> Option<Cow<'b, str>> {
     let text = scalar_text(lookup(value, path)?)?;
     (!text.trim().is_empty()).then_some(text)
 }
@@ -64,9 +64,9 @@ pub(crate) fn text_at<'a>(value: &'a Value, path: &str) -> Option<Cow<'a, str>> 
 /// Returns the strings at `path`, which may be an array or a single value. Each string is
 /// split on commas because some Wazuh versions write `"T1169, T1078"` as one element.
 /// Duplicates and empty parts are dropped and the first order is kept.
-pub(crate) fn string_list(value: &Value, path: &str) -> Vec<String> {
-    let items: Vec<&Value> = match lookup(value, path) {
-        Some(Value::Array(items)) => items.iter().collect(),
+pub(crate) fn string_list(value: &Json<'_>, path: &str) -> Vec<String> {
+    let items: Vec<&Json<'_>> = match lookup(value, path) {
+        Some(Json::Array(items)) => items.iter().collect(),
         Some(single) => vec![single],
         None => Vec::new(),
     };
@@ -93,46 +93,61 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// Parses the JSON text of a `serde_json::Value` into a [`Json`] tree.
+    fn tree(value: serde_json::Value) -> Json<'static> {
+        let text: &'static [u8] = value.to_string().into_bytes().leak();
+        Json::parse(text).unwrap()
+    }
+
     #[test]
     fn lookup_nested_object() {
-        let value = json!({"data": {"win": {"eventdata": {"image": "C:\\a.exe"}}}});
+        let value = tree(json!({"data": {"win": {"eventdata": {"image": "C:\\a.exe"}}}}));
         assert_eq!(
             lookup(&value, "data.win.eventdata.image"),
-            Some(&json!("C:\\a.exe"))
+            Some(&tree(json!("C:\\a.exe")))
         );
         assert_eq!(lookup(&value, "data.win.missing"), None);
     }
 
     #[test]
     fn lookup_flattened_key() {
-        let value = json!({"data.srcip": "1.2.3.4", "rule": {"mitre.id": ["T1110"]}});
-        assert_eq!(lookup(&value, "data.srcip"), Some(&json!("1.2.3.4")));
-        assert_eq!(lookup(&value, "rule.mitre.id"), Some(&json!(["T1110"])));
+        let value = tree(json!({"data.srcip": "1.2.3.4", "rule": {"mitre.id": ["T1110"]}}));
+        assert_eq!(lookup(&value, "data.srcip"), Some(&tree(json!("1.2.3.4"))));
+        assert_eq!(
+            lookup(&value, "rule.mitre.id"),
+            Some(&tree(json!(["T1110"])))
+        );
     }
 
     #[test]
     fn lookup_array_index() {
-        let value = json!({"rule": {"groups": ["sshd", "syslog"]}});
-        assert_eq!(lookup(&value, "rule.groups.1"), Some(&json!("syslog")));
+        let value = tree(json!({"rule": {"groups": ["sshd", "syslog"]}}));
+        assert_eq!(
+            lookup(&value, "rule.groups.1"),
+            Some(&tree(json!("syslog")))
+        );
         assert_eq!(lookup(&value, "rule.groups.2"), None);
         assert_eq!(lookup(&value, "rule.groups.x"), None);
     }
 
     #[test]
     fn render_value_kinds() {
-        assert_eq!(render(&json!("a")), Some("a".to_string()));
-        assert_eq!(render(&json!(5710)), Some("5710".to_string()));
-        assert_eq!(render(&json!(false)), Some("false".to_string()));
-        assert_eq!(render(&json!(["a", 1])), Some("a,1".to_string()));
-        assert_eq!(render(&json!({"a": 1})), Some("{\"a\":1}".to_string()));
-        assert_eq!(render(&json!(null)), None);
+        assert_eq!(render(&tree(json!("a"))), Some("a".to_string()));
+        assert_eq!(render(&tree(json!(5710))), Some("5710".to_string()));
+        assert_eq!(render(&tree(json!(false))), Some("false".to_string()));
+        assert_eq!(render(&tree(json!(["a", 1]))), Some("a,1".to_string()));
+        assert_eq!(
+            render(&tree(json!({"a": 1}))),
+            Some("{\"a\":1}".to_string())
+        );
+        assert_eq!(render(&tree(json!(null))), None);
     }
 
     #[test]
     fn string_list_splits_commas() {
-        let value = json!({"ids": ["T1169, T1078", "T1078", " "]});
+        let value = tree(json!({"ids": ["T1169, T1078", "T1078", " "]}));
         assert_eq!(string_list(&value, "ids"), vec!["T1169", "T1078"]);
-        let single = json!({"ids": "T1110"});
+        let single = tree(json!({"ids": "T1110"}));
         assert_eq!(string_list(&single, "ids"), vec!["T1110"]);
         assert!(string_list(&single, "missing").is_empty());
     }

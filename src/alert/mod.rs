@@ -5,6 +5,7 @@
 //! single objects.
 
 mod fields;
+mod json;
 mod observables;
 mod reader;
 mod wazuh;
@@ -15,12 +16,12 @@ use serde::Serialize;
 use crate::ioc::IocType;
 
 pub use reader::{
-    parse_json_line, too_large, AlertReader, InputLayout, RawAlert, ReadError, ReadErrorSource,
+    line_json, too_large, AlertReader, InputLayout, RawAlert, ReadError, ReadErrorSource,
     Remainder, DEFAULT_MAX_ALERT_BYTES,
 };
-pub use wazuh::parse_alert;
+pub use wazuh::{dedupe_key, field, parse_alert, parse_facts, AlertFacts};
 
-/// One alert with the fields an incident uses, plus the whole alert as JSON.
+/// One alert with the fields an incident uses. [`field`] reads any other field.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Alert {
     /// Wazuh's alert ID, e.g. `1571166477.30198`; a number in the input becomes its text.
@@ -40,8 +41,6 @@ pub struct Alert {
     /// The original event. For JSON sources it is the event's JSON as text.
     pub full_log: Option<String>,
     pub observables: Vec<Observable>,
-    /// The alert object, without the `_source` wrapper of dashboard exports.
-    pub raw: serde_json::Value,
 }
 
 /// The Wazuh rule that fired.
@@ -123,7 +122,7 @@ pub enum AlertError {
     InvalidTimestamp { field: &'static str, value: String },
 }
 
-/// The separator between the components of [`Alert::dedupe_key`].
+/// The separator between the components of [`dedupe_key`].
 pub const DEDUPE_KEY_SEPARATOR: char = '|';
 
 impl Alert {
@@ -135,35 +134,5 @@ impl Alert {
     /// Returns the detection time in UTC.
     pub fn timestamp_utc(&self) -> DateTime<Utc> {
         self.timestamp.with_timezone(&Utc)
-    }
-
-    /// Looks up a dotted path such as `data.srcip` or `rule.groups` in the alert JSON.
-    ///
-    /// Numbers and booleans are rendered as text, arrays of scalars are joined with `,`,
-    /// objects are returned as compact JSON, and a missing field or `null` is `None`.
-    pub fn field(&self, dotted_path: &str) -> Option<String> {
-        fields::render(fields::lookup(&self.raw, dotted_path)?)
-    }
-
-    /// Builds the key that groups alerts into one incident from the given fields.
-    ///
-    /// Components appear in the order of `fields`, joined by [`DEDUPE_KEY_SEPARATOR`]. A
-    /// missing field is an empty component. A `|` or `\` inside a value is escaped with a
-    /// backslash, so distinct field values always give distinct keys. For example the fields
-    /// `rule.id`, `agent.id` and `data.srcip` give `5710|001|18.18.18.18`.
-    pub fn dedupe_key(&self, fields: &[String]) -> String {
-        let mut key = String::new();
-        for (index, field) in fields.iter().enumerate() {
-            if index > 0 {
-                key.push(DEDUPE_KEY_SEPARATOR);
-            }
-            for character in self.field(field).unwrap_or_default().chars() {
-                if character == DEDUPE_KEY_SEPARATOR || character == '\\' {
-                    key.push('\\');
-                }
-                key.push(character);
-            }
-        }
-        key
     }
 }

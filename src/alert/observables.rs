@@ -3,9 +3,8 @@
 
 use std::net::IpAddr;
 
-use serde_json::Value;
-
 use super::fields::{lookup, scalar_text, text_at};
+use super::json::Json;
 use super::Observable;
 use crate::ioc::IocType;
 
@@ -190,7 +189,7 @@ impl Found {
 }
 
 /// Returns the observables of an alert, deduplicated by kind and value.
-pub(crate) fn extract(raw: &Value) -> Vec<Observable> {
+pub(crate) fn extract(raw: &Json<'_>) -> Vec<Observable> {
     let mut found = Found::default();
     add_clamav(raw, &mut found);
     for (path, shape) in DATA_FIELDS {
@@ -209,7 +208,7 @@ pub(crate) fn extract(raw: &Value) -> Vec<Observable> {
 
 /// Adds the scanned file's path and MD5, which the ClamAV decoder puts in `data.url` and
 /// `data.id`.
-fn add_clamav(raw: &Value, found: &mut Found) {
+fn add_clamav(raw: &Json<'_>, found: &mut Found) {
     let is_clamd = ["decoder.name", "decoder.parent"]
         .iter()
         .any(|path| text_at(raw, path).is_some_and(|name| name == "clamd"));
@@ -224,8 +223,8 @@ fn add_clamav(raw: &Value, found: &mut Found) {
     }
 }
 
-fn add_windows_eventdata(raw: &Value, found: &mut Found) {
-    let Some(Value::Object(eventdata)) = lookup(raw, "data.win.eventdata") else {
+fn add_windows_eventdata(raw: &Json<'_>, found: &mut Found) {
+    let Some(eventdata) = lookup(raw, "data.win.eventdata").and_then(Json::sorted_members) else {
         return;
     };
     for (key, value) in eventdata {
@@ -245,7 +244,7 @@ fn add_windows_eventdata(raw: &Value, found: &mut Found) {
 
 /// Adds the agent's address and name. The manager (agent `000`) reports its own events and
 /// has no address of interest, so its `agent.ip` is skipped.
-fn add_agent(raw: &Value, found: &mut Found) {
+fn add_agent(raw: &Json<'_>, found: &mut Found) {
     let is_manager = text_at(raw, "agent.id").is_some_and(|id| id == "000");
     if !is_manager {
         if let Some(ip) = text_at(raw, "agent.ip") {
@@ -295,8 +294,13 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn kinds_and_values(raw: Value) -> Vec<(IocType, String)> {
-        extract(&raw)
+    fn observables(raw: serde_json::Value) -> Vec<Observable> {
+        let text = raw.to_string();
+        extract(&Json::parse(text.as_bytes()).unwrap())
+    }
+
+    fn kinds_and_values(raw: serde_json::Value) -> Vec<(IocType, String)> {
+        observables(raw)
             .into_iter()
             .map(|observable| (observable.kind, observable.value))
             .collect()
@@ -374,7 +378,7 @@ mod tests {
     #[test]
     fn duplicates_kept_once() {
         let raw = json!({"data": {"srcip": "10.1.1.1", "dstip": "10.1.1.1"}});
-        let found = extract(&raw);
+        let found = observables(raw);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].field, "data.srcip");
     }

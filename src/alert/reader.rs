@@ -7,7 +7,7 @@ use std::error::Error;
 use std::fmt;
 use std::io::{self, BufRead};
 
-use super::wazuh::alert_from_value;
+use super::wazuh::parse_keyed;
 use super::{Alert, AlertError};
 
 /// The default for [`AlertReader::with_max_alert_bytes`]: 64 MiB. Wazuh alerts are usually a
@@ -23,6 +23,9 @@ pub struct RawAlert {
     /// whitespace, line break or array comma.
     pub bytes: Vec<u8>,
     pub alert: Alert,
+    /// The alert's dedupe key from the reader's dedupe fields (see [`super::dedupe_key`]),
+    /// empty when it has none.
+    pub dedupe_key: String,
 }
 
 /// An alert that could not be read. The reader reports it and continues with the next one,
@@ -77,7 +80,8 @@ impl ReadError {
         }
     }
 
-    fn from_alert_error(line: usize, error: AlertError) -> Self {
+    /// Returns the error of an alert at `line` that did not parse.
+    pub fn from_alert_error(line: usize, error: AlertError) -> Self {
         match error {
             AlertError::InvalidJson(source) => ReadError {
                 line,
@@ -106,21 +110,19 @@ pub struct Remainder<R> {
     pub max_alert_bytes: usize,
 }
 
-/// Parses one line of JSON-lines input (with or without its `\n`) that starts on `line`,
-/// exactly as [`AlertReader`] does. Returns `None` for a blank line.
-pub fn parse_json_line(
+/// Returns the JSON of one line of JSON-lines input (with or without its `\n`) that starts
+/// on `line`, without surrounding whitespace, as [`AlertReader`] reads it: `None` for a blank
+/// line, and an error for a line larger than `max_alert_bytes`.
+pub fn line_json(
     line: usize,
     bytes: &[u8],
     max_alert_bytes: usize,
-) -> Option<Result<RawAlert, ReadError>> {
+) -> Option<Result<&[u8], ReadError>> {
     if bytes.len() > max_alert_bytes {
         return Some(Err(too_large(line, max_alert_bytes)));
     }
     let trimmed = bytes.trim_ascii();
-    if trimmed.is_empty() {
-        return None;
-    }
-    Some(parse_raw(line, trimmed.to_vec()))
+    (!trimmed.is_empty()).then_some(Ok(trimmed))
 }
 
 /// Returns the error of an alert larger than `max_alert_bytes`, which starts on `line`.
@@ -166,6 +168,8 @@ pub struct AlertReader<R: BufRead> {
     /// Line where the innermost open top-level array started, if one is open.
     open_array_line: Option<usize>,
     max_alert_bytes: usize,
+    /// Fields of the dedupe key built for each alert.
+    dedupe_fields: Vec<String>,
     /// An error found during layout detection, returned before the first alert.
     pending_error: Option<ReadError>,
     layout: Option<InputLayout>,
@@ -180,6 +184,7 @@ impl<R: BufRead> AlertReader<R> {
             line: 1,
             open_array_line: None,
             max_alert_bytes: DEFAULT_MAX_ALERT_BYTES,
+            dedupe_fields: Vec::new(),
             pending_error: None,
             layout: None,
         }
@@ -188,6 +193,12 @@ impl<R: BufRead> AlertReader<R> {
     /// Sets the size above which an alert is reported as an error and skipped, in bytes.
     pub fn with_max_alert_bytes(mut self, max_alert_bytes: usize) -> Self {
         self.max_alert_bytes = max_alert_bytes;
+        self
+    }
+
+    /// Sets the fields of the dedupe key that each alert gets in [`RawAlert::dedupe_key`].
+    pub fn with_dedupe_fields(mut self, dedupe_fields: &[String]) -> Self {
+        self.dedupe_fields = dedupe_fields.to_vec();
         self
     }
 
@@ -301,7 +312,7 @@ impl<R: BufRead> AlertReader<R> {
                 return Some(Err(self.too_large(line)));
             }
             if let Some(bytes) = trim_in_place(buffer) {
-                return Some(parse_raw(line, bytes));
+                return Some(parse_raw(line, bytes, &self.dedupe_fields));
             }
         }
     }
@@ -383,7 +394,7 @@ impl<R: BufRead> AlertReader<R> {
         if overflow {
             return Err(self.too_large(line));
         }
-        parse_raw(line, buffer)
+        parse_raw(line, buffer, &self.dedupe_fields)
     }
 
     /// Skips something that is not an object or array: the rest of the line, or inside an
@@ -461,12 +472,14 @@ fn trim_in_place(mut bytes: Vec<u8>) -> Option<Vec<u8>> {
     Some(bytes)
 }
 
-fn parse_raw(line: usize, bytes: Vec<u8>) -> Result<RawAlert, ReadError> {
-    let parsed = serde_json::from_slice(&bytes)
-        .map_err(AlertError::InvalidJson)
-        .and_then(alert_from_value);
-    match parsed {
-        Ok(alert) => Ok(RawAlert { line, bytes, alert }),
+fn parse_raw(line: usize, bytes: Vec<u8>, dedupe_fields: &[String]) -> Result<RawAlert, ReadError> {
+    match parse_keyed(&bytes, dedupe_fields) {
+        Ok((alert, dedupe_key)) => Ok(RawAlert {
+            line,
+            bytes,
+            alert,
+            dedupe_key,
+        }),
         Err(error) => Err(ReadError::from_alert_error(line, error)),
     }
 }

@@ -10,7 +10,7 @@ use clap::Args;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::alert::{AlertReader, InputLayout, RawAlert};
+use crate::alert::{Alert, AlertFacts, AlertReader, InputLayout, Observable};
 use crate::clock::format_time;
 use crate::error::{Error, Result};
 use crate::incident::id::new_record_id;
@@ -21,7 +21,7 @@ use crate::incident::{
 use crate::ingest::batch::BatchWriter;
 use crate::ingest::lines::{self, Parsed, Prepared};
 use crate::ingest::Existing;
-use crate::ioc::{self, Indicator, IocType};
+use crate::ioc::{self, IocType};
 use crate::repo::Change;
 
 use super::open::{self, AlertInput, OpenArgs};
@@ -87,6 +87,31 @@ type WrittenFile = (PathBuf, Option<(Vec<u8>, std::fs::Metadata)>);
 /// First and last time an indicator was seen in this run, and the alert field it came from.
 type Sighting = (DateTime<Utc>, DateTime<Utc>, String);
 
+/// One accepted alert on its way into an incident.
+struct Noted<'a> {
+    line: usize,
+    bytes: &'a [u8],
+    digest: &'a [u8; 32],
+    facts: AlertFacts,
+    time: DateTime<Utc>,
+}
+
+/// A value seen in an alert field of one incident in this run, before it is parsed as an
+/// indicator: first and last time, the field, and the order in which values were first seen.
+struct Observed {
+    first: DateTime<Utc>,
+    last: DateTime<Utc>,
+    field: String,
+    order: usize,
+}
+
+/// Parses a whole alert again, for the few uses that need more than its facts. The facts
+/// parsed, and `parse_facts` rejects what `parse_alert` rejects, so an error here is a bug.
+fn reparse(bytes: &[u8], origin: &str, line: usize) -> Result<Alert> {
+    crate::alert::parse_alert(bytes)
+        .map_err(|error| Error::invalid(format!("{origin} line {line}: {error}")))
+}
+
 /// Everything one run adds to one incident.
 struct Touched {
     id: String,
@@ -105,7 +130,10 @@ struct Touched {
     last: Option<DateTime<Utc>>,
     entries: Vec<(DateTime<Utc>, String, Option<String>)>,
     rules: BTreeMap<String, u64>,
-    sightings: BTreeMap<(IocType, String), Sighting>,
+    /// Observed values by kind and value as written in the alert. They are parsed as
+    /// indicators once, when the run ends, so that the alerts of a long attack, which repeat
+    /// the same few values, cost a hash lookup each.
+    observed: HashMap<IocType, HashMap<String, Observed>>,
 }
 
 /// The state of one run.
@@ -116,9 +144,6 @@ struct Run<'a> {
     touched: Vec<Touched>,
     by_id: HashMap<String, usize>,
     summary: Summary,
-    /// Parsed observables by type and value, so that a repeated value is parsed once.
-    indicator_cache: HashMap<IocType, HashMap<String, Option<Indicator>>>,
-    indicators_cached: usize,
     buffered: usize,
     origins: Vec<String>,
     min_level: u8,
@@ -153,8 +178,6 @@ pub fn run(args: IngestArgs, context: &mut Context) -> Result<i32> {
         touched: Vec::new(),
         by_id: HashMap::new(),
         summary: Summary::default(),
-        indicator_cache: HashMap::new(),
-        indicators_cached: 0,
         buffered: 0,
         origins: Vec::new(),
         min_level: case_repo.config.ingest.min_level,
@@ -245,10 +268,10 @@ impl Run<'_> {
             ));
         }
         let progress = progress_bar(self.context, size);
-        let mut alerts = AlertReader::new(reader);
         let dedupe_fields = &repo.config.ingest.dedupe_key;
+        let mut alerts = AlertReader::new(reader).with_dedupe_fields(dedupe_fields);
         if let Some(first) = alerts.next() {
-            let first = first.map(|raw| Prepared::new(raw, dedupe_fields));
+            let first = first.map(Prepared::from_raw);
             self.take(first, name, repo)?;
         }
         let result = if alerts.layout() == Some(InputLayout::JsonLines) {
@@ -289,7 +312,7 @@ impl Run<'_> {
                     bar.set_position(alerts.bytes_read());
                 }
             }
-            let item = item.map(|raw| Prepared::new(raw, &repo.config.ingest.dedupe_key));
+            let item = item.map(Prepared::from_raw);
             self.take(item, name, repo)?;
         }
         Ok(())
@@ -322,44 +345,58 @@ impl Run<'_> {
         repo: &crate::repo::CaseRepo,
     ) -> Result<()> {
         let Prepared {
-            raw,
+            line,
+            bytes,
             sha256: digest,
-            dedupe_key: key,
+            mut facts,
         } = prepared;
+        let key = std::mem::take(&mut facts.dedupe_key);
         self.summary.alerts_read += 1;
         let config = &repo.config;
-        if raw.alert.rule.level < config.ingest.min_level {
+        if facts.rule_level < config.ingest.min_level {
             self.summary.below_min_level += 1;
             return Ok(());
         }
         if self
             .existing
             .known
-            .check_and_insert(digest, raw.alert.id.as_deref())
+            .check_and_insert(digest, facts.id.as_deref())
         {
             self.summary.duplicates += 1;
             return Ok(());
         }
         self.summary.ingested += 1;
-        let time = raw.alert.timestamp.to_utc();
+        let time = facts.timestamp.to_utc();
         let window = Duration::minutes(config.ingest.window_minutes as i64);
-        let target = self
+        // A group's slot is its position in `touched`, set when the run first reaches it.
+        let joined = self
             .existing
-            .find_group(&key, time, window)
-            .map(|group| group.incident.clone());
-        let position = match target {
-            Some(id) => self.touched_position(&id, &key),
-            None => self.open_incident(raw.bytes.clone(), &raw, origin, &key)?,
+            .join_group(&key, time, window)
+            .map(|group| group.slot.ok_or_else(|| group.incident.clone()));
+        let position = match joined {
+            Some(Ok(slot)) => slot,
+            Some(Err(id)) => {
+                let position = self.touched_position(&id, &key);
+                self.existing.note_alert(&key, &id, time, Some(position));
+                position
+            }
+            None => {
+                let position = self.open_incident(bytes.clone(), line, origin, &key)?;
+                let id = self.touched[position].id.clone();
+                self.existing.note_alert(&key, &id, time, Some(position));
+                position
+            }
         };
-        self.existing
-            .note_alert(&key, &self.touched[position].id, time);
-        if self.touched[position].is_new && self.touched[position].alerts == 0 {
-            // The first alert of a new incident is its own evidence file, written by `open`.
-            self.note(position, &raw, &digest, time, false, repo)?;
-        } else {
-            self.note(position, &raw, &digest, time, true, repo)?;
-        }
-        Ok(())
+        let alert = Noted {
+            line,
+            bytes: &bytes,
+            digest: &digest,
+            facts,
+            time,
+        };
+        // The first alert of a new incident is its own evidence file, written by `open`.
+        let to_batch = !(self.touched[position].is_new && self.touched[position].alerts == 0);
+        self.note(position, alert, to_batch, origin, repo)
     }
 
     fn touched_position(&mut self, id: &str, key: &str) -> usize {
@@ -375,7 +412,7 @@ impl Run<'_> {
     fn open_incident(
         &mut self,
         bytes: Vec<u8>,
-        raw: &RawAlert,
+        line: usize,
         origin: &str,
         key: &str,
     ) -> Result<usize> {
@@ -383,15 +420,11 @@ impl Run<'_> {
         let number = self.opened;
         let (id, mut change) = match self.workspace {
             Some(workspace) => {
-                // The alert's JSON tree was dropped after grouping fields were read, and
-                // `open` needs all of it; the bytes parsed once before, so this succeeds.
-                let alert = crate::alert::parse_alert(&bytes).map_err(|error| {
-                    Error::invalid(format!("{origin} line {}: {error}", raw.line))
-                })?;
+                let alert = reparse(&bytes, origin, line)?;
                 let input = AlertInput {
                     bytes,
                     alert,
-                    origin: format!("{origin} line {}", raw.line),
+                    origin: format!("{origin} line {line}"),
                 };
                 let args = OpenArgs::default();
                 let mut quiet = self.context.clone();
@@ -426,62 +459,36 @@ impl Run<'_> {
     fn note(
         &mut self,
         position: usize,
-        raw: &RawAlert,
-        digest: &[u8; 32],
-        time: DateTime<Utc>,
+        alert: Noted<'_>,
         to_batch: bool,
+        origin: &str,
         repo: &crate::repo::CaseRepo,
     ) -> Result<()> {
-        let indicators: Vec<(Indicator, String)> = raw
-            .alert
-            .observables
-            .iter()
-            .filter_map(|observable| {
-                let cached = self
-                    .indicator_cache
-                    .get(&observable.kind)
-                    .and_then(|values| values.get(observable.value.as_str()));
-                let parsed = match cached {
-                    Some(parsed) => parsed.clone(),
-                    None => {
-                        let parsed =
-                            ioc::parse_indicator(&observable.value, Some(observable.kind)).ok();
-                        if self.indicators_cached < 100_000 {
-                            self.indicators_cached += 1;
-                            self.indicator_cache
-                                .entry(observable.kind)
-                                .or_default()
-                                .insert(observable.value.clone(), parsed.clone());
-                        }
-                        parsed
-                    }
-                };
-                parsed.map(|indicator| (indicator, observable.field.clone()))
-            })
-            .collect();
         let dry_run = self.workspace.is_none();
+        let Noted {
+            line,
+            bytes,
+            digest,
+            facts,
+            time,
+        } = alert;
         let touched = &mut self.touched[position];
         touched.alerts += 1;
         touched.first = Some(touched.first.map_or(time, |first| first.min(time)));
         touched.last = Some(touched.last.map_or(time, |last| last.max(time)));
-        match touched.rules.get_mut(&raw.alert.rule.id) {
+        match touched.rules.get_mut(&facts.rule_id) {
             Some(count) => *count += 1,
             None => {
-                touched.rules.insert(raw.alert.rule.id.clone(), 1);
+                touched.rules.insert(facts.rule_id.clone(), 1);
             }
         }
         if touched.entries.len() <= ENTRIES_PER_ALERT_MAX {
-            touched
-                .entries
-                .push((time, open::alert_text(&raw.alert), raw.alert.id.clone()));
+            // Only the first few alerts get their own entry, so only they are read whole.
+            let text = open::alert_text(&reparse(bytes, origin, line)?);
+            touched.entries.push((time, text, facts.id.clone()));
         }
-        for (indicator, field) in indicators {
-            let entry = touched
-                .sightings
-                .entry((indicator.kind, indicator.value))
-                .or_insert((time, time, field));
-            entry.0 = entry.0.min(time);
-            entry.1 = entry.1.max(time);
+        for observable in facts.observables {
+            touched.observe(observable, time);
         }
         if !to_batch || dry_run {
             return Ok(());
@@ -494,16 +501,9 @@ impl Run<'_> {
                 .join(format!("{}.json", touched.batch_record));
             BatchWriter::new(path)
         });
-        let sha256 = crate::report::hex(digest);
         let before = batch.buffered();
-        batch.push(
-            &raw.bytes,
-            &sha256,
-            raw.alert.id.as_deref(),
-            &raw.alert.rule.id,
-            &format_time(time),
-        )?;
-        touched.batch_hash.update(&raw.bytes);
+        batch.push(bytes, digest, facts.id.as_deref(), &facts.rule_id, time)?;
+        touched.batch_hash.update(bytes);
         touched.batch_hash.update(b"\n");
         self.buffered = (self.buffered + batch.buffered()).saturating_sub(before);
         if self.buffered > BUFFERED_MAX {
@@ -621,8 +621,55 @@ impl Touched {
             last: None,
             entries: Vec::new(),
             rules: BTreeMap::new(),
-            sightings: BTreeMap::new(),
+            observed: HashMap::new(),
         }
+    }
+
+    /// Records that `observable` was seen at `time`.
+    fn observe(&mut self, observable: Observable, time: DateTime<Utc>) {
+        let values = self.observed.entry(observable.kind).or_default();
+        if let Some(seen) = values.get_mut(observable.value.as_str()) {
+            seen.first = seen.first.min(time);
+            seen.last = seen.last.max(time);
+            return;
+        }
+        let order = values.len();
+        values.insert(
+            observable.value,
+            Observed {
+                first: time,
+                last: time,
+                field: observable.field,
+                order,
+            },
+        );
+    }
+
+    /// Parses the observed values as indicators and merges the spellings of one indicator:
+    /// earliest first time, latest last time, and the field of the spelling seen first.
+    fn sightings(&self) -> BTreeMap<(IocType, String), Sighting> {
+        let mut merged: BTreeMap<(IocType, String), (Sighting, usize)> = BTreeMap::new();
+        for (kind, values) in &self.observed {
+            for (value, seen) in values {
+                let Ok(indicator) = ioc::parse_indicator(value, Some(*kind)) else {
+                    continue;
+                };
+                let entry = merged
+                    .entry((indicator.kind, indicator.value))
+                    .or_insert(((seen.first, seen.last, seen.field.clone()), seen.order));
+                let ((first, last, field), order) = entry;
+                *first = (*first).min(seen.first);
+                *last = (*last).max(seen.last);
+                if seen.order < *order {
+                    *field = seen.field.clone();
+                    *order = seen.order;
+                }
+            }
+        }
+        merged
+            .into_iter()
+            .map(|(key, (sighting, _))| (key, sighting))
+            .collect()
     }
 
     /// Adds this incident's files to the run's change.
@@ -774,7 +821,7 @@ impl Touched {
         context: &Context,
     ) -> Result<()> {
         let now = context.clock.now();
-        for ((kind, value), (first, last, field)) in &self.sightings {
+        for ((kind, value), (first, last, field)) in &self.sightings() {
             let source = format!("alert field {field}");
             let (first, last) = (format_time(*first), format_time(*last));
             let covered = existing.is_some_and(|incident| {

@@ -143,7 +143,24 @@ pub struct Workspace {
 /// Rejects a change that rewrites a tracked file with uncommitted edits, because the commit
 /// would record those edits as part of this command.
 fn reject_uncommitted(repo: &CaseRepo, change: &Change) -> Result<()> {
+    // A status query compares the work tree, so it costs far more than a lookup in the index
+    // and HEAD's tree. A path in neither is a new file and has no edits to lose.
+    let index = repo.git.index().ok();
+    let head_tree = repo
+        .git
+        .head()
+        .ok()
+        .and_then(|head| head.peel_to_tree().ok());
     for path in change.paths() {
+        let in_index = index
+            .as_ref()
+            .is_some_and(|index| index.get_path(path, 0).is_some());
+        let in_head = head_tree
+            .as_ref()
+            .is_some_and(|tree| tree.get_path(path).is_ok());
+        if !in_index && !in_head {
+            continue;
+        }
         let Ok(status) = repo.git.status_file(path) else {
             continue;
         };

@@ -299,7 +299,8 @@ pub fn alert_evidence(
     let name = format!("alert-{}", &sha256[..16]);
     let evidence_file = format!("{name}.json");
     let alert = &input.alert;
-    let dedupe_key = alert.dedupe_key(&config.ingest.dedupe_key);
+    let dedupe_key = alert::dedupe_key(&input.bytes, &config.ingest.dedupe_key)
+        .map_err(|source| Error::invalid(format!("{}: {source}", input.origin)))?;
     let record = EvidenceRecord {
         id: String::new(),
         file: evidence_file.clone(),

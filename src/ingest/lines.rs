@@ -8,7 +8,7 @@ use std::sync::mpsc::{sync_channel, Receiver};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
-use crate::alert::{parse_json_line, too_large, RawAlert, ReadError, Remainder};
+use crate::alert::{line_json, parse_facts, too_large, AlertFacts, RawAlert, ReadError, Remainder};
 
 /// Bytes of input per chunk. Each chunk's parsed alerts are held in memory until the caller
 /// takes them, so this and [`CHUNKS_AHEAD`] bound the memory of the pipeline.
@@ -22,24 +22,38 @@ pub type Parsed = Result<Prepared, ReadError>;
 
 /// An alert ready for grouping.
 pub struct Prepared {
-    /// The alert, with `alert.raw` replaced by `null`: the JSON tree is dropped on the
-    /// thread that built it, because freeing it on another thread costs more than parsing.
-    /// Parse `raw.bytes` again where the whole alert is needed.
-    pub raw: RawAlert,
+    /// The 1-based line on which the alert starts.
+    pub line: usize,
+    /// The alert's JSON exactly as in the input.
+    pub bytes: Vec<u8>,
     pub sha256: [u8; 32],
-    pub dedupe_key: String,
+    pub facts: AlertFacts,
 }
 
 impl Prepared {
-    /// Computes the SHA-256 and the dedupe key of `raw` from `dedupe_fields`.
-    pub fn new(mut raw: RawAlert, dedupe_fields: &[String]) -> Prepared {
-        let sha256 = Sha256::digest(&raw.bytes).into();
-        let dedupe_key = raw.alert.dedupe_key(dedupe_fields);
-        raw.alert.raw = serde_json::Value::Null;
+    /// Parses the facts of the alert `json` that starts on `line`.
+    pub fn parse(
+        line: usize,
+        json: &[u8],
+        dedupe_fields: &[String],
+    ) -> Result<Prepared, ReadError> {
+        let facts = parse_facts(json, dedupe_fields)
+            .map_err(|error| ReadError::from_alert_error(line, error))?;
+        Ok(Prepared {
+            line,
+            bytes: json.to_vec(),
+            sha256: Sha256::digest(json).into(),
+            facts,
+        })
+    }
+
+    /// Takes the facts of an alert read by [`crate::alert::AlertReader`].
+    pub fn from_raw(raw: RawAlert) -> Prepared {
         Prepared {
-            raw,
-            sha256,
-            dedupe_key,
+            line: raw.line,
+            sha256: Sha256::digest(&raw.bytes).into(),
+            bytes: raw.bytes,
+            facts: AlertFacts::of(raw.alert, raw.dedupe_key),
         }
     }
 }
@@ -104,8 +118,8 @@ fn parse_pieces(
     let mut alerts: Vec<Parsed> = jobs
         .into_par_iter()
         .filter_map(|job| match job {
-            Job::Line(line, bytes) => parse_json_line(line, bytes, max_alert_bytes)
-                .map(|result| result.map(|raw| Prepared::new(raw, dedupe_fields))),
+            Job::Line(line, bytes) => line_json(line, bytes, max_alert_bytes)
+                .map(|json| json.and_then(|json| Prepared::parse(line, json, dedupe_fields))),
             Job::TooLarge(line) => Some(Err(too_large(line, max_alert_bytes))),
         })
         .collect();

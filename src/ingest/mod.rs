@@ -26,8 +26,39 @@ use crate::phase::Phase;
 /// probability near 2^-128.
 #[derive(Default)]
 pub struct KnownAlerts {
-    hashes: HashSet<u128>,
-    ids: HashSet<u128>,
+    hashes: HashSet<u128, BuildPrefixHasher>,
+    ids: HashSet<u128, BuildPrefixHasher>,
+}
+
+/// Hashes a SHA-256 prefix by taking its low 64 bits. The keys come from SHA-256, so they
+/// are uniformly distributed and no input can crowd one bucket: SipHash is not needed.
+#[derive(Default, Clone, Copy)]
+struct BuildPrefixHasher;
+
+impl std::hash::BuildHasher for BuildPrefixHasher {
+    type Hasher = PrefixHasher;
+
+    fn build_hasher(&self) -> PrefixHasher {
+        PrefixHasher(0)
+    }
+}
+
+struct PrefixHasher(u64);
+
+impl std::hash::Hasher for PrefixHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*byte);
+        }
+    }
+
+    fn write_u128(&mut self, value: u128) {
+        self.0 = value as u64;
+    }
 }
 
 /// Returns the first 128 bits of a SHA-256 digest.
@@ -80,6 +111,9 @@ impl KnownAlerts {
 pub struct Group {
     pub incident: String,
     pub last_alert: DateTime<Utc>,
+    /// The caller's index of the incident among the incidents its run has touched, once
+    /// it has one, which saves a lookup by incident ID for every alert.
+    pub slot: Option<usize>,
 }
 
 /// The state of the repository that ingest needs: known alerts and open groups.
@@ -140,7 +174,7 @@ impl Existing {
                     .as_deref()
                     .and_then(|t| parse_time(t).ok());
                 if let (true, Some(key), Some(time)) = (open, &record.dedupe_key, time) {
-                    existing.note_alert(key, &id, time.to_utc());
+                    existing.note_alert(key, &id, time.to_utc(), None);
                 }
             }
             existing.incidents.insert(id, incident);
@@ -148,30 +182,43 @@ impl Existing {
         Ok(existing)
     }
 
-    /// Records that incident `id` has an alert with `key` at `time`.
-    pub fn note_alert(&mut self, key: &str, id: &str, time: DateTime<Utc>) {
+    /// Records that incident `id` has an alert with `key` at `time`, and the caller's `slot`
+    /// for the incident when given.
+    pub fn note_alert(&mut self, key: &str, id: &str, time: DateTime<Utc>, slot: Option<usize>) {
         // Most alerts join a key seen before, so the key is copied only for a new one.
         let groups = match self.groups.get_mut(key) {
             Some(groups) => groups,
             None => self.groups.entry(key.to_string()).or_default(),
         };
         match groups.iter_mut().find(|group| group.incident == id) {
-            Some(group) => group.last_alert = group.last_alert.max(time),
+            Some(group) => {
+                group.last_alert = group.last_alert.max(time);
+                group.slot = slot.or(group.slot);
+            }
             None => groups.push(Group {
                 incident: id.to_string(),
                 last_alert: time,
+                slot,
             }),
         }
     }
 
     /// Returns the open incident an alert with `key` at `time` joins, if any: the one whose
-    /// latest alert is closest in time, within `window`.
-    pub fn find_group(&self, key: &str, time: DateTime<Utc>, window: Duration) -> Option<&Group> {
-        self.groups
-            .get(key)?
-            .iter()
+    /// latest alert is closest in time, within `window`. The alert is recorded in it.
+    pub fn join_group(
+        &mut self,
+        key: &str,
+        time: DateTime<Utc>,
+        window: Duration,
+    ) -> Option<&mut Group> {
+        let group = self
+            .groups
+            .get_mut(key)?
+            .iter_mut()
             .filter(|group| (time - group.last_alert).abs() <= window)
-            .min_by_key(|group| (time - group.last_alert).abs())
+            .min_by_key(|group| (time - group.last_alert).abs())?;
+        group.last_alert = group.last_alert.max(time);
+        Some(group)
     }
 }
 

@@ -1,0 +1,254 @@
+//! A JSON tree whose strings borrow from the input bytes.
+//!
+//! An alert is read for a few dozen fields and then dropped. Building a `serde_json::Value`,
+//! with an owned `String` for every key and value and a `BTreeMap` for every object, took
+//! about a fifth of an ingest's CPU time (`perf` on benches/ingest). [`Json`] borrows every
+//! string that has no escape sequence and keeps object members in a `Vec`.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
+
+/// One JSON value.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Json<'a> {
+    Null,
+    Bool(bool),
+    Number(serde_json::Number),
+    String(Cow<'a, str>),
+    Array(Vec<Json<'a>>),
+    /// Members in input order. A repeated key keeps every occurrence, and [`Json::get`]
+    /// returns the last one, as `serde_json::Value` does.
+    Object(Vec<(Cow<'a, str>, Json<'a>)>),
+}
+
+impl<'a> Json<'a> {
+    /// Parses one JSON value that fills `bytes`, apart from surrounding whitespace.
+    pub fn parse(bytes: &'a [u8]) -> Result<Json<'a>, serde_json::Error> {
+        serde_json::from_slice(bytes)
+    }
+
+    /// Returns the member `key` of an object, or `None` for a missing key or a non-object.
+    pub fn get(&self, key: &str) -> Option<&Json<'a>> {
+        let Json::Object(members) = self else {
+            return None;
+        };
+        members
+            .iter()
+            .rev()
+            .find(|(name, _)| name == key)
+            .map(|(_, value)| value)
+    }
+
+    /// Removes and returns the member `key` of an object.
+    pub fn take(&mut self, key: &str) -> Option<Json<'a>> {
+        let Json::Object(members) = self else {
+            return None;
+        };
+        let position = members.iter().rposition(|(name, _)| name == key)?;
+        Some(members.swap_remove(position).1)
+    }
+
+    /// Returns the members of an object sorted by key, each key once with its last value,
+    /// which is the order `serde_json::Value` keeps them in.
+    pub fn sorted_members(&self) -> Option<Vec<(&str, &Json<'a>)>> {
+        let Json::Object(members) = self else {
+            return None;
+        };
+        let mut sorted: Vec<(&str, &Json<'a>)> = Vec::with_capacity(members.len());
+        for (name, value) in members {
+            match sorted.binary_search_by(|(existing, _)| (*existing).cmp(name.as_ref())) {
+                Ok(index) => sorted[index].1 = value,
+                Err(index) => sorted.insert(index, (name.as_ref(), value)),
+            }
+        }
+        Some(sorted)
+    }
+
+    /// Returns the name of the value's JSON type, for error messages.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Json::Null => "null",
+            Json::Bool(_) => "boolean",
+            Json::Number(_) => "number",
+            Json::String(_) => "string",
+            Json::Array(_) => "array",
+            Json::Object(_) => "object",
+        }
+    }
+}
+
+/// Prints compact JSON with object keys sorted, as `serde_json::Value` prints.
+impl fmt::Display for Json<'_> {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = serde_json::to_string(self).map_err(|_| fmt::Error)?;
+        formatter.write_str(&text)
+    }
+}
+
+impl Serialize for Json<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Json::Null => serializer.serialize_unit(),
+            Json::Bool(flag) => serializer.serialize_bool(*flag),
+            Json::Number(number) => number.serialize(serializer),
+            Json::String(text) => serializer.serialize_str(text),
+            Json::Array(items) => {
+                let mut sequence = serializer.serialize_seq(Some(items.len()))?;
+                for item in items {
+                    sequence.serialize_element(item)?;
+                }
+                sequence.end()
+            }
+            Json::Object(_) => {
+                let members = self.sorted_members().unwrap_or_default();
+                let mut map = serializer.serialize_map(Some(members.len()))?;
+                for (name, value) in members {
+                    map.serialize_entry(name, value)?;
+                }
+                map.end()
+            }
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Json<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(JsonVisitor)
+    }
+}
+
+struct JsonVisitor;
+
+impl<'de> Visitor<'de> for JsonVisitor {
+    type Value = Json<'de>;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("any JSON value")
+    }
+
+    fn visit_unit<E>(self) -> Result<Json<'de>, E> {
+        Ok(Json::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Json<'de>, E> {
+        Ok(Json::Null)
+    }
+
+    fn visit_bool<E>(self, flag: bool) -> Result<Json<'de>, E> {
+        Ok(Json::Bool(flag))
+    }
+
+    fn visit_u64<E>(self, number: u64) -> Result<Json<'de>, E> {
+        Ok(Json::Number(number.into()))
+    }
+
+    fn visit_i64<E>(self, number: i64) -> Result<Json<'de>, E> {
+        Ok(Json::Number(number.into()))
+    }
+
+    fn visit_f64<E>(self, number: f64) -> Result<Json<'de>, E> {
+        // serde_json's parser never yields a NaN or an infinity, which JSON cannot spell.
+        Ok(serde_json::Number::from_f64(number).map_or(Json::Null, Json::Number))
+    }
+
+    fn visit_borrowed_str<E>(self, text: &'de str) -> Result<Json<'de>, E> {
+        Ok(Json::String(Cow::Borrowed(text)))
+    }
+
+    fn visit_str<E>(self, text: &str) -> Result<Json<'de>, E> {
+        Ok(Json::String(Cow::Owned(text.to_string())))
+    }
+
+    fn visit_string<E>(self, text: String) -> Result<Json<'de>, E> {
+        Ok(Json::String(Cow::Owned(text)))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut sequence: A) -> Result<Json<'de>, A::Error> {
+        let mut items = Vec::with_capacity(sequence.size_hint().unwrap_or(0).min(64));
+        while let Some(item) = sequence.next_element()? {
+            items.push(item);
+        }
+        Ok(Json::Array(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json<'de>, A::Error> {
+        let mut members = Vec::with_capacity(map.size_hint().unwrap_or(0).min(64));
+        while let Some(Key(name)) = map.next_key()? {
+            members.push((name, map.next_value()?));
+        }
+        Ok(Json::Object(members))
+    }
+}
+
+/// An object key, borrowed when it has no escape sequence. `Cow<str>` itself always copies.
+struct Key<'a>(Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
+struct KeyVisitor;
+
+impl<'de> Visitor<'de> for KeyVisitor {
+    type Value = Key<'de>;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("an object key")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, text: &'de str) -> Result<Key<'de>, E> {
+        Ok(Key(Cow::Borrowed(text)))
+    }
+
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<Key<'de>, E> {
+        Ok(Key(Cow::Owned(text.to_string())))
+    }
+
+    fn visit_string<E: de::Error>(self, text: String) -> Result<Key<'de>, E> {
+        Ok(Key(Cow::Owned(text)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_strings_borrow_input() {
+        let input = br#"{"a": "plain", "b": "esc\"aped"}"#;
+        let json = Json::parse(input).unwrap();
+        assert!(matches!(
+            json.get("a"),
+            Some(Json::String(Cow::Borrowed("plain")))
+        ));
+        assert!(matches!(json.get("b"), Some(Json::String(Cow::Owned(_)))));
+    }
+
+    #[test]
+    fn repeated_key_takes_last() {
+        let json = Json::parse(br#"{"a": 1, "b": 2, "a": 3}"#).unwrap();
+        assert_eq!(json.get("a"), Some(&Json::Number(3.into())));
+        assert_eq!(json.to_string(), r#"{"a":3,"b":2}"#);
+    }
+
+    #[test]
+    fn display_matches_serde_json_value() {
+        let input = br#"{"z": [1, -2, 2.5, true, null], "a": {"y": "t\u00e9\n", "x": {}}}"#;
+        let value: serde_json::Value = serde_json::from_slice(input).unwrap();
+        assert_eq!(Json::parse(input).unwrap().to_string(), value.to_string());
+    }
+
+    #[test]
+    fn take_removes_member() {
+        let mut json = Json::parse(br#"{"_source": {"rule": 1}, "_id": "x"}"#).unwrap();
+        let source = json.take("_source").unwrap();
+        assert_eq!(source.get("rule"), Some(&Json::Number(1.into())));
+        assert_eq!(json.get("_source"), None);
+        assert_eq!(json.get("_id"), Some(&Json::String("x".into())));
+    }
+}
