@@ -80,6 +80,42 @@ fn ingest_real_alerts_twice_adds_nothing_second_time() {
 }
 
 #[test]
+fn ingest_skips_repeats_within_one_input() {
+    let env = Env::new();
+    let first = brute_force(
+        "1700000000.1",
+        "2023-11-14T22:13:20.000+0000",
+        "203.0.113.7",
+    );
+    let second = brute_force(
+        "1700000000.2",
+        "2023-11-14T22:13:30.000+0000",
+        "203.0.113.7",
+    );
+    // The same id with other bytes is the same alert, exported again.
+    let second_again = second.replace("\"srcport\"", "\"exported\":true,\"srcport\"");
+    assert_ne!(second, second_again);
+    let mut no_id: Value = serde_json::from_str(&first).unwrap();
+    no_id.as_object_mut().unwrap().remove("id");
+    no_id["timestamp"] = Value::String("2023-11-14T22:13:40.000+0000".into());
+    let no_id = serde_json::to_string(&no_id).unwrap();
+    let lines = [
+        first.clone(),
+        first,
+        second,
+        second_again,
+        no_id.clone(),
+        no_id,
+    ];
+    let input = write_input(&env, "repeats.json", &lines);
+    let (code, output) = ingest_json(&env, &[&input]);
+    assert_eq!(code, Some(0));
+    assert_eq!(output["summary"]["alerts_read"], 6);
+    assert_eq!(output["summary"]["ingested"], 3);
+    assert_eq!(output["summary"]["duplicates"], 3);
+}
+
+#[test]
 fn ingest_groups_by_key_within_window() {
     let env = Env::new();
     let lines = vec![
