@@ -251,17 +251,30 @@ impl CaseRepo {
     /// created, for the index.
     fn write_files(&self, change: &Change, journal: &mut Journal) -> Result<FileStats> {
         let mut stats = FileStats::new();
+        let mut new_files = Vec::new();
         for (relative, content) in &change.writes {
             let path = self.root.join(relative);
             if let Some(parent) = path.parent() {
                 journal.create_dirs(parent)?;
             }
             if journal.remember(&path)? {
-                stats.insert(relative.clone(), write_new(&path, content)?);
+                new_files.push((relative, path, content));
             } else {
                 write_atomic(&path, content)?;
             }
         }
+        // Creating a file costs the file system more than writing a record's few hundred
+        // bytes, so the new files of a large change (an ingest's records) are created on all
+        // cores. The journal already lists them, so a failure removes every one.
+        let create = |(relative, path, content): &(&PathBuf, PathBuf, &Vec<u8>)| {
+            write_new(path, content).map(|metadata| ((*relative).clone(), metadata))
+        };
+        let created: Vec<(PathBuf, fs::Metadata)> = if new_files.len() > PARALLEL_CREATE_MIN {
+            new_files.par_iter().map(create).collect::<Result<_>>()?
+        } else {
+            new_files.iter().map(create).collect::<Result<_>>()?
+        };
+        stats.extend(created);
         for relative in &change.removals {
             let path = self.root.join(relative);
             journal.remember(&path)?;
@@ -527,6 +540,9 @@ const BLOBS_PER_GROUP: usize = 16;
 
 /// Number of files above which a commit's objects are written as one pack.
 const PACK_THRESHOLD: usize = 200;
+
+/// New files in a change above which they are created on all cores.
+const PARALLEL_CREATE_MIN: usize = 64;
 
 /// The metadata of files written or read in this run by relative path, taken from the open
 /// file so that the index needs no `stat` of its own.

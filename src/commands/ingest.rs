@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Duration, Utc};
 use clap::Args;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use crate::alert::{Alert, AlertFacts, AlertReader, InputLayout, Observable};
 use crate::clock::format_time;
@@ -18,7 +17,7 @@ use crate::incident::{
     incident_dir, record_toml, EntryKind, EvidenceRecord, IocRecord, TimelineEntry, EVIDENCE_DIR,
     IOCS_DIR, TIMELINE_DIR,
 };
-use crate::ingest::batch::BatchWriter;
+use crate::ingest::batch::{BatchFiles, BatchWriter};
 use crate::ingest::lines::{self, Parsed, Prepared};
 use crate::ingest::Existing;
 use crate::ioc::{self, IocType};
@@ -123,7 +122,6 @@ struct Touched {
     /// for the whole run, so that memory stays bounded.
     written: Vec<WrittenFile>,
     batch: Option<BatchWriter>,
-    batch_hash: Sha256,
     batch_record: String,
     alerts: u64,
     first: Option<DateTime<Utc>>,
@@ -152,6 +150,8 @@ struct Run<'a> {
     created_dirs: HashSet<PathBuf>,
     /// Bytes of file content held in [`Touched::written`].
     written_kept: usize,
+    /// The writer of the batches' files, started with the first batch.
+    files: Option<BatchFiles>,
 }
 
 pub fn run(args: IngestArgs, context: &mut Context) -> Result<i32> {
@@ -184,6 +184,7 @@ pub fn run(args: IngestArgs, context: &mut Context) -> Result<i32> {
         opened: 0,
         created_dirs: HashSet::new(),
         written_kept: 0,
+        files: None,
     };
     let result = state
         .read_all(&args.files, case_repo)
@@ -501,15 +502,21 @@ impl Run<'_> {
                 .join(format!("{}.json", touched.batch_record));
             BatchWriter::new(path)
         });
+        let files = self.files.get_or_insert_with(BatchFiles::start);
         let before = batch.buffered();
-        batch.push(bytes, digest, facts.id.as_deref(), &facts.rule_id, time)?;
-        touched.batch_hash.update(bytes);
-        touched.batch_hash.update(b"\n");
+        batch.push(
+            bytes,
+            digest,
+            facts.id.as_deref(),
+            &facts.rule_id,
+            time,
+            files,
+        )?;
         self.buffered = (self.buffered + batch.buffered()).saturating_sub(before);
         if self.buffered > BUFFERED_MAX {
             for touched in &mut self.touched {
                 if let Some(batch) = &mut touched.batch {
-                    batch.flush()?;
+                    batch.flush(files)?;
                 }
             }
             self.buffered = 0;
@@ -547,15 +554,37 @@ impl Run<'_> {
         change.body.push(String::new());
         change.body.push("Casefile-Command: ingest".into());
         let origins = self.origins.join(", ");
+        let mut hashes = HashMap::new();
+        if let Some(mut files) = self.files.take() {
+            for batch in self.touched.iter_mut().filter_map(|t| t.batch.as_mut()) {
+                batch.flush(&mut files)?;
+            }
+            hashes = files.finish()?;
+        }
         for touched in &mut self.touched {
             let existing = self.existing.incidents.get(&touched.id);
-            touched.finish(&mut change, workspace, self.context, existing, &origins)?;
+            let hash = touched
+                .batch
+                .as_ref()
+                .and_then(|batch| hashes.get(&batch.data_path));
+            touched.finish(
+                &mut change,
+                workspace,
+                self.context,
+                existing,
+                &origins,
+                hash,
+            )?;
         }
         self.context.apply(workspace, &change)?;
         Ok(())
     }
 
-    fn discard(&self) {
+    fn discard(&mut self) {
+        // The writer stops before the files it wrote are removed.
+        if let Some(mut files) = self.files.take() {
+            let _ = files.finish();
+        }
         for touched in &self.touched {
             if let Some(batch) = &touched.batch {
                 batch.discard();
@@ -614,7 +643,6 @@ impl Touched {
             is_new,
             written: Vec::new(),
             batch: None,
-            batch_hash: Sha256::new(),
             batch_record: format!("alerts-{}", new_record_id(context.clock.now())),
             alerts: 0,
             first: None,
@@ -680,6 +708,7 @@ impl Touched {
         context: &Context,
         existing: Option<&crate::incident::Incident>,
         origins: &str,
+        batch_hash: Option<&[u8; 32]>,
     ) -> Result<()> {
         let dir = incident_dir(&self.id);
         let now = context.clock.now();
@@ -696,8 +725,13 @@ impl Touched {
             change.created_dir(&dir);
         }
         let batched_alerts = self.batch.as_ref().map_or(0, |batch| batch.alerts);
-        if let Some(batch) = &mut self.batch {
-            batch.flush()?;
+        if let Some(batch) = &self.batch {
+            let sha256 = batch_hash.ok_or_else(|| {
+                Error::invalid(format!(
+                    "internal error: no SHA-256 for {}",
+                    batch.data_path.display()
+                ))
+            })?;
             let file = batch
                 .data_path
                 .file_name()
@@ -713,7 +747,7 @@ impl Touched {
             let record = EvidenceRecord {
                 id: String::new(),
                 file,
-                sha256: crate::report::hex(&self.batch_hash.clone().finalize()),
+                sha256: crate::report::hex(sha256),
                 size: batch.size(),
                 received: recorded.clone(),
                 actor: actor.clone(),

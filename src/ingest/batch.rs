@@ -3,11 +3,15 @@
 //! `evidence/alerts-<record id>.index` of one tab-separated line per alert:
 //! SHA-256, byte offset, byte length, alert id, rule id, alert time (RFC 3339).
 
+use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::{sync_channel, SyncSender};
+use std::thread::JoinHandle;
 
 use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
 
 use crate::clock::format_time;
 use crate::error::{Error, Result};
@@ -116,6 +120,7 @@ impl BatchWriter {
         alert_id: Option<&str>,
         rule_id: &str,
         alert_time: DateTime<Utc>,
+        files: &mut BatchFiles,
     ) -> Result<()> {
         let offset = self.written + self.data.len() as u64;
         self.data.extend_from_slice(bytes);
@@ -136,7 +141,7 @@ impl BatchWriter {
         index.push(b'\n');
         self.alerts += 1;
         if self.data.len() >= FLUSH_BYTES {
-            self.flush()?;
+            self.flush(files)?;
         }
         Ok(())
     }
@@ -146,28 +151,27 @@ impl BatchWriter {
         self.data.len() + self.index.len()
     }
 
-    /// Appends the buffered bytes to the files.
-    pub fn flush(&mut self) -> Result<()> {
+    /// Hands the buffered bytes to `files`, which appends them to the batch's files.
+    pub fn flush(&mut self, files: &mut BatchFiles) -> Result<()> {
         if self.data.is_empty() && self.index.is_empty() && self.created {
             return Ok(());
         }
-        if !self.created {
-            if let Some(parent) = self.data_path.parent() {
-                std::fs::create_dir_all(parent).map_err(Error::io("create directory", parent))?;
-            }
-        }
-        append(&self.data_path, &self.data, !self.created)?;
-        append(&self.index_path, &self.index, !self.created)?;
-        self.created = true;
+        // The buffers are handed over, not copied. Each incident of a run has a batch, and
+        // keeping their capacity would hold up to twice FLUSH_BYTES each until the commit.
         self.written += self.data.len() as u64;
-        // The buffers are released rather than cleared: a run has one batch per incident, and
-        // each would otherwise keep up to twice FLUSH_BYTES of capacity until the commit.
-        self.data = Vec::new();
-        self.index = Vec::new();
+        files.send(Append {
+            data_path: self.data_path.clone(),
+            index_path: self.index_path.clone(),
+            data: std::mem::take(&mut self.data),
+            index: std::mem::take(&mut self.index),
+            create: !self.created,
+        })?;
+        self.created = true;
         Ok(())
     }
 
-    /// Removes the files written so far, after a failed run.
+    /// Removes the files written so far, after a failed run whose [`BatchFiles`] has
+    /// stopped.
     pub fn discard(&self) {
         if self.created {
             let _ = std::fs::remove_file(&self.data_path);
@@ -177,6 +181,85 @@ impl BatchWriter {
 
     pub fn size(&self) -> u64 {
         self.written + self.data.len() as u64
+    }
+}
+
+/// Bytes appended to one batch's files, in the order they were buffered.
+struct Append {
+    data_path: PathBuf,
+    index_path: PathBuf,
+    data: Vec<u8>,
+    index: Vec<u8>,
+    /// Whether the files are new: they are created, and must not exist yet.
+    create: bool,
+}
+
+/// The SHA-256 of each batch's data file, by path.
+pub type BatchHashes = HashMap<PathBuf, [u8; 32]>;
+
+/// Flushed batch buffers waiting for the writer thread.
+const APPENDS_QUEUED: usize = 16;
+
+/// The thread that appends every batch's buffers to its files and hashes each batch's data
+/// on the way, so that the thread grouping alerts does not wait on the file system or on
+/// SHA-256.
+pub struct BatchFiles {
+    sender: Option<SyncSender<Append>>,
+    thread: Option<JoinHandle<Result<BatchHashes>>>,
+}
+
+impl BatchFiles {
+    /// Starts the writer thread.
+    pub fn start() -> BatchFiles {
+        let (sender, receiver) = sync_channel::<Append>(APPENDS_QUEUED);
+        let thread = std::thread::spawn(move || {
+            let mut hashes: HashMap<PathBuf, Sha256> = HashMap::new();
+            for job in receiver {
+                if job.create {
+                    if let Some(parent) = job.data_path.parent() {
+                        std::fs::create_dir_all(parent)
+                            .map_err(Error::io("create directory", parent))?;
+                    }
+                }
+                append(&job.data_path, &job.data, job.create)?;
+                append(&job.index_path, &job.index, job.create)?;
+                hashes.entry(job.data_path).or_default().update(&job.data);
+            }
+            Ok(hashes
+                .into_iter()
+                .map(|(path, hash)| (path, hash.finalize().into()))
+                .collect())
+        });
+        BatchFiles {
+            sender: Some(sender),
+            thread: Some(thread),
+        }
+    }
+
+    fn send(&mut self, job: Append) -> Result<()> {
+        let sent = self
+            .sender
+            .as_ref()
+            .is_some_and(|sender| sender.send(job).is_ok());
+        if sent {
+            return Ok(());
+        }
+        // The writer stops only on an error, which it returns.
+        self.finish()?;
+        Err(Error::invalid(
+            "internal error: the evidence writer stopped",
+        ))
+    }
+
+    /// Waits for every buffer handed over to be written, and returns the SHA-256 of each
+    /// batch's data file by path.
+    pub fn finish(&mut self) -> Result<BatchHashes> {
+        self.sender = None;
+        match self.thread.take().map(JoinHandle::join) {
+            Some(Ok(result)) => result,
+            Some(Err(panic)) => std::panic::resume_unwind(panic),
+            None => Ok(HashMap::new()),
+        }
     }
 }
 
@@ -198,10 +281,14 @@ mod tests {
     #[test]
     fn index_line_round_trips_escaped_id() {
         let mut batch = BatchWriter::new(PathBuf::from("alerts.json"));
+        let mut files = BatchFiles::start();
         let time = "2024-01-01T00:00:00Z".parse().unwrap();
-        batch.push(b"{}", &[0xab; 32], None, "5710", time).unwrap();
+        let id = Some("a\tb\\");
         batch
-            .push(b"{\"a\":1}", &[0xab; 32], Some("a\tb\\"), "5710", time)
+            .push(b"{}", &[0xab; 32], None, "5710", time, &mut files)
+            .unwrap();
+        batch
+            .push(b"{\"a\":1}", &[0xab; 32], id, "5710", time, &mut files)
             .unwrap();
         let text = String::from_utf8(batch.index.clone()).unwrap();
         let second = text.lines().nth(1).unwrap();
@@ -212,5 +299,7 @@ mod tests {
         assert_eq!(parsed.length, 7);
         assert_eq!(parsed.rule_id, "5710");
         assert_eq!(parsed.alert_time, "2024-01-01T00:00:00Z");
+        // Nothing reached the size that flushes, so nothing was written.
+        assert!(files.finish().unwrap().is_empty());
     }
 }
