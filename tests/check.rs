@@ -163,6 +163,37 @@ fn check_reports_paths_differing_only_in_case() {
 }
 
 #[test]
+fn check_reports_directories_differing_only_in_case() {
+    let env = Env::new();
+    let id = env.open("Directory case collision");
+    let entries = env.records(&id, "timeline");
+    let lower = entries[0].replace(&id, &id.to_lowercase());
+    let mixed = entries[0].replace("/timeline/", "/Timeline/");
+    env.write(&lower, &env.read(&entries[0]));
+    env.write(&mixed, &env.read(&entries[0]));
+    common::git_stdout(&env, &["add", "-A"]);
+    let (code, findings) = env.check_json(&[]);
+    assert_eq!(code, 1);
+    let collisions: Vec<&Value> = findings
+        .iter()
+        .filter(|finding| finding["code"] == "path-case-collision")
+        .collect();
+    let files: Vec<&str> = collisions
+        .iter()
+        .map(|finding| finding["file"].as_str().unwrap())
+        .collect();
+    assert!(
+        files.contains(&format!("incidents/{id}").as_str()),
+        "{files:?}"
+    );
+    assert!(
+        files.contains(&format!("incidents/{id}/timeline").as_str())
+            || files.contains(&format!("incidents/{id}/Timeline").as_str()),
+        "{files:?}"
+    );
+}
+
+#[test]
 fn check_reports_windows_reserved_path() {
     let env = Env::new();
     let id = env.open("Reserved names");

@@ -24,16 +24,22 @@ pub fn check_tracked_paths(index_path: &Path) -> Result<Vec<Finding>> {
     let index = git2::Index::open(index_path).map_err(Error::git("read the index"))?;
     let prefix = format!("{INCIDENTS_DIR}/");
     let mut findings = Vec::new();
+    // Two paths that differ only in case first differ in one component below the same
+    // parent, so each component is compared with its siblings only, and one collision is
+    // reported where it starts. Two such components cannot both be lower-case ASCII. So a
+    // lower-case component, such as a record's file name, is skipped. A component with
+    // capitals is looked up in lower case, in the index and among its siblings seen so far.
     let mut by_folded: HashMap<String, String> = HashMap::new();
     // The index is sorted, so a directory shared with the previous path was checked already.
     let mut previous = String::new();
     for entry in index.iter() {
-        let path = String::from_utf8_lossy(&entry.path).into_owned();
+        let path = String::from_utf8_lossy(&entry.path);
         if !path.starts_with(&prefix) {
             continue;
         }
         let mut end = 0;
         for component in path.split('/') {
+            let start = end;
             end += component.len();
             let partial = &path[..end];
             end += 1;
@@ -55,31 +61,48 @@ pub fn check_tracked_paths(index_path: &Path) -> Result<Vec<Finding>> {
                     partial,
                 ));
             }
-            // Directories collide as well as files, so every prefix of the path is compared.
-            let folded = partial.to_lowercase();
-            match by_folded.get(&folded) {
-                Some(existing) if existing != partial => {
-                    findings.push(incident_finding(
-                        Finding::error(
-                            "path-case-collision",
-                            partial,
-                            format!(
-                                "`{partial}` and `{existing}` differ only in case, so they are \
-                                 one path on Windows and macOS; rename one of them"
-                            ),
-                        ),
-                        partial,
-                    ));
-                }
-                Some(_) => {}
-                None => {
-                    by_folded.insert(folded, partial.to_string());
-                }
+            let lower_case = component
+                .bytes()
+                .all(|byte| byte.is_ascii() && !byte.is_ascii_uppercase());
+            if lower_case {
+                continue;
             }
+            let folded = format!("{}{}", &path[..start], component.to_lowercase());
+            let other = match by_folded.get(&folded) {
+                Some(existing) => Some(existing.clone()),
+                None if tracked(&index, &folded) => Some(folded.clone()),
+                None => None,
+            };
+            if let Some(other) = other.filter(|other| other != partial) {
+                findings.push(case_collision(partial, &other));
+            }
+            by_folded
+                .entry(folded)
+                .or_insert_with(|| partial.to_string());
         }
-        previous = path;
+        previous.clear();
+        previous.push_str(&path);
     }
     Ok(findings)
+}
+
+/// Returns whether the index has a file at `path` or a file below a directory `path`.
+fn tracked(index: &git2::Index, path: &str) -> bool {
+    index.get_path(Path::new(path), 0).is_some() || index.find_prefix(format!("{path}/")).is_ok()
+}
+
+fn case_collision(path: &str, other: &str) -> Finding {
+    incident_finding(
+        Finding::error(
+            "path-case-collision",
+            path,
+            format!(
+                "`{path}` and `{other}` differ only in case, so they are one path on Windows \
+                 and macOS; rename one of them"
+            ),
+        ),
+        path,
+    )
 }
 
 fn incident_finding(finding: Finding, path: &str) -> Finding {
