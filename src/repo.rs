@@ -48,9 +48,6 @@ pub struct Change {
     /// New files the command already wrote to disk, such as large evidence batches written
     /// while streaming; they are committed from disk and removed on rollback.
     prewritten: Vec<PathBuf>,
-    /// The content and metadata of prewritten files that the caller still holds, so that
-    /// the commit need not read them back.
-    prewritten_content: std::collections::HashMap<PathBuf, (Vec<u8>, fs::Metadata)>,
     /// Directories the command created in this run, so that no file below them existed
     /// before: their files are written without a journal copy or a temporary file.
     created_dirs: Vec<PathBuf>,
@@ -86,19 +83,6 @@ impl Change {
         self.prewritten.push(path.into());
     }
 
-    /// Adds a new file that the caller has already written, with its content and the metadata
-    /// of the written file.
-    pub fn prewritten_with(
-        &mut self,
-        path: impl Into<PathBuf>,
-        content: Vec<u8>,
-        metadata: fs::Metadata,
-    ) {
-        let path = path.into();
-        self.prewritten.push(path.clone());
-        self.prewritten_content.insert(path, (content, metadata));
-    }
-
     /// Adds a directory that the caller created in this run, as a path relative to the root.
     /// The caller removes it on failure, as with [`Change::prewritten`] files.
     pub fn created_dir(&mut self, path: impl Into<PathBuf>) {
@@ -112,7 +96,6 @@ impl Change {
         }
         self.removals.extend(other.removals);
         self.prewritten.extend(other.prewritten);
-        self.prewritten_content.extend(other.prewritten_content);
         self.created_dirs.extend(other.created_dirs);
     }
 
@@ -443,15 +426,11 @@ impl CaseRepo {
                     .iter()
                     // A file written again by the change is committed from `writes`.
                     .filter(|relative| !change.writes.contains_key(*relative))
-                    .map(|relative| match change.prewritten_content.get(relative) {
-                        Some((content, metadata)) => {
-                            stats.insert(relative.clone(), metadata.clone());
-                            (relative.as_path(), BlobSource::Memory(content))
-                        }
-                        None => (
+                    .map(|relative| {
+                        (
                             relative.as_path(),
                             BlobSource::File(self.root.join(relative)),
-                        ),
+                        )
                     }),
             )
             .collect();

@@ -1,8 +1,8 @@
 //! `casefile ingest`: read Wazuh alerts in bulk, group them into incidents and append alerts
 //! to the open incident they belong to, in one commit for the whole run.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
-use std::io::{BufRead, BufReader, IsTerminal, Write};
+use std::collections::{BTreeMap, HashMap};
+use std::io::{BufRead, BufReader, IsTerminal};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Duration, Utc};
@@ -29,10 +29,6 @@ use super::{Context, Workspace};
 /// Alerts of one batch up to which each alert gets its own timeline entry; a larger batch
 /// gets one summary entry.
 const ENTRIES_PER_ALERT_MAX: usize = 10;
-
-/// Bytes of new incidents' files kept in memory for the commit, beyond which the commit
-/// reads them back from disk.
-const WRITTEN_KEPT_MAX: usize = 32 << 20;
 
 /// Bytes buffered across all batches before every batch is flushed to disk.
 const BUFFERED_MAX: usize = 32 << 20;
@@ -79,10 +75,6 @@ pub struct IncidentSummary {
     pub dedupe_key: String,
 }
 
-/// A file written as soon as its incident opened, with its content and metadata while they
-/// are kept in memory.
-type WrittenFile = (PathBuf, Option<(Vec<u8>, std::fs::Metadata)>);
-
 /// First and last time an indicator was seen in this run, and the alert field it came from.
 type Sighting = (DateTime<Utc>, DateTime<Utc>, String);
 
@@ -117,10 +109,9 @@ struct Touched {
     dedupe_key: String,
     /// Whether this run opened the incident.
     is_new: bool,
-    /// Files already on disk: a new incident's files, written as soon as it opens. Their
-    /// content and metadata stay in memory for the commit up to [`WRITTEN_KEPT_MAX`] bytes
+    /// Files already on disk: a new incident's files, written as soon as it opens.
     /// for the whole run, so that memory stays bounded.
-    written: Vec<WrittenFile>,
+    written: Vec<PathBuf>,
     batch: Option<BatchWriter>,
     batch_record: String,
     alerts: u64,
@@ -146,10 +137,6 @@ struct Run<'a> {
     origins: Vec<String>,
     min_level: u8,
     opened: usize,
-    /// Directories this run created, so that each is created once.
-    created_dirs: HashSet<PathBuf>,
-    /// Bytes of file content held in [`Touched::written`].
-    written_kept: usize,
     /// The writer of the batches' files, started with the first batch.
     files: Option<BatchFiles>,
 }
@@ -182,8 +169,6 @@ pub fn run(args: IngestArgs, context: &mut Context) -> Result<i32> {
         origins: Vec::new(),
         min_level: case_repo.config.ingest.min_level,
         opened: 0,
-        created_dirs: HashSet::new(),
-        written_kept: 0,
         files: None,
     };
     let result = state
@@ -440,20 +425,17 @@ impl Run<'_> {
             None => (format!("(new {number})"), Change::default()),
         };
         let mut touched = Touched::new(&id, key, true, self.context);
-        if let Some(workspace) = self.workspace {
-            let result = write_now(
-                &workspace.repo.root,
-                change.take_writes(),
-                &mut touched.written,
-                &mut self.created_dirs,
-                &mut self.written_kept,
-            );
-            self.touched.push(touched);
-            result?;
-        } else {
-            self.touched.push(touched);
-        }
+        let writes = change.take_writes();
+        touched.written = writes.keys().cloned().collect();
+        // Pushed first, so that a failed write still removes the incident's directory.
+        self.touched.push(touched);
         self.by_id.insert(id, self.touched.len() - 1);
+        if let Some(workspace) = self.workspace {
+            let files = self.files.get_or_insert_with(BatchFiles::start);
+            for (relative, content) in writes {
+                files.create(workspace.repo.root.join(relative), content)?;
+            }
+        }
         Ok(self.touched.len() - 1)
     }
 
@@ -715,11 +697,8 @@ impl Touched {
         let recorded = format_time(now);
         let actor = workspace.actor();
         let is_new = self.is_new;
-        for (path, kept) in self.written.drain(..) {
-            match kept {
-                Some((content, metadata)) => change.prewritten_with(path, content, metadata),
-                None => change.prewritten(path),
-            }
+        for path in self.written.drain(..) {
+            change.prewritten(path);
         }
         if is_new {
             change.created_dir(&dir);
@@ -889,42 +868,6 @@ impl Touched {
         }
         Ok(())
     }
-}
-
-/// Writes new files at once, recording each in `written` as it goes, and each directory it
-/// creates in `created_dirs`.
-fn write_now(
-    root: &Path,
-    files: BTreeMap<PathBuf, Vec<u8>>,
-    written: &mut Vec<WrittenFile>,
-    created_dirs: &mut HashSet<PathBuf>,
-    kept_bytes: &mut usize,
-) -> Result<()> {
-    for (relative, content) in files {
-        let path = root.join(&relative);
-        if let Some(parent) = path.parent() {
-            if !created_dirs.contains(parent) {
-                std::fs::create_dir_all(parent).map_err(Error::io("create directory", parent))?;
-                created_dirs.insert(parent.to_path_buf());
-            }
-        }
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-            .map_err(Error::io("create", &path))?;
-        file.write_all(&content)
-            .map_err(Error::io("write", &path))?;
-        let kept = if *kept_bytes + content.len() <= WRITTEN_KEPT_MAX {
-            let metadata = file.metadata().map_err(Error::io("read", &path))?;
-            *kept_bytes += content.len();
-            Some((content, metadata))
-        } else {
-            None
-        };
-        written.push((relative, kept));
-    }
-    Ok(())
 }
 
 fn progress_bar(context: &Context, size: Option<u64>) -> Option<indicatif::ProgressBar> {

@@ -159,13 +159,13 @@ impl BatchWriter {
         // The buffers are handed over, not copied. Each incident of a run has a batch, and
         // keeping their capacity would hold up to twice FLUSH_BYTES each until the commit.
         self.written += self.data.len() as u64;
-        files.send(Append {
+        files.send(Job::Append(Append {
             data_path: self.data_path.clone(),
             index_path: self.index_path.clone(),
             data: std::mem::take(&mut self.data),
             index: std::mem::take(&mut self.index),
             create: !self.created,
-        })?;
+        }))?;
         self.created = true;
         Ok(())
     }
@@ -184,6 +184,16 @@ impl BatchWriter {
     }
 }
 
+/// One piece of work for the writer thread.
+enum Job {
+    Append(Append),
+    /// A new file of a new incident, created with its directories.
+    Create {
+        path: PathBuf,
+        content: Vec<u8>,
+    },
+}
+
 /// Bytes appended to one batch's files, in the order they were buffered.
 struct Append {
     data_path: PathBuf,
@@ -197,24 +207,32 @@ struct Append {
 /// The SHA-256 of each batch's data file, by path.
 pub type BatchHashes = HashMap<PathBuf, [u8; 32]>;
 
-/// Flushed batch buffers waiting for the writer thread.
-const APPENDS_QUEUED: usize = 16;
+/// Jobs waiting for the writer thread.
+const JOBS_QUEUED: usize = 16;
 
-/// The thread that appends every batch's buffers to its files and hashes each batch's data
-/// on the way, so that the thread grouping alerts does not wait on the file system or on
-/// SHA-256.
+/// The thread that writes an ingest's files while alerts are grouped: it creates the files of
+/// each new incident, appends every batch's buffers to its files, and hashes each batch's
+/// data on the way. The thread grouping alerts then never waits on the file system, whose
+/// file creations cost 0.1 to 0.5 ms each on the machine of benches/ingest.
 pub struct BatchFiles {
-    sender: Option<SyncSender<Append>>,
+    sender: Option<SyncSender<Job>>,
     thread: Option<JoinHandle<Result<BatchHashes>>>,
 }
 
 impl BatchFiles {
     /// Starts the writer thread.
     pub fn start() -> BatchFiles {
-        let (sender, receiver) = sync_channel::<Append>(APPENDS_QUEUED);
+        let (sender, receiver) = sync_channel::<Job>(JOBS_QUEUED);
         let thread = std::thread::spawn(move || {
             let mut hashes: HashMap<PathBuf, Sha256> = HashMap::new();
             for job in receiver {
+                let job = match job {
+                    Job::Append(job) => job,
+                    Job::Create { path, content } => {
+                        create(&path, &content)?;
+                        continue;
+                    }
+                };
                 if job.create {
                     if let Some(parent) = job.data_path.parent() {
                         std::fs::create_dir_all(parent)
@@ -236,7 +254,12 @@ impl BatchFiles {
         }
     }
 
-    fn send(&mut self, job: Append) -> Result<()> {
+    /// Creates the new file `path` with `content`, and the directories above it.
+    pub fn create(&mut self, path: PathBuf, content: Vec<u8>) -> Result<()> {
+        self.send(Job::Create { path, content })
+    }
+
+    fn send(&mut self, job: Job) -> Result<()> {
         let sent = self
             .sender
             .as_ref()
@@ -261,6 +284,18 @@ impl BatchFiles {
             None => Ok(HashMap::new()),
         }
     }
+}
+
+fn create(path: &Path, content: &[u8]) -> Result<()> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(Error::io("create directory", parent))?;
+    }
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(Error::io("create", path))?;
+    file.write_all(content).map_err(Error::io("write", path))
 }
 
 fn append(path: &Path, bytes: &[u8], create_new: bool) -> Result<()> {
