@@ -17,6 +17,9 @@ use sha1::{Digest, Sha1};
 
 use crate::error::{Error, Result};
 
+/// The zlib level of packed objects (1 is fastest, 9 smallest).
+const ZLIB_LEVEL: u32 = 2;
+
 /// Bytes read from a file at a time while hashing and compressing it.
 const READ_CHUNK: usize = 1 << 20;
 
@@ -73,11 +76,13 @@ impl ObjectEncoder {
     fn new(kind: ObjectType, size: u64) -> Self {
         let mut hash = Sha1::new();
         hash.update(format!("{} {size}\0", kind.str()).as_bytes());
-        // On alerts from benches/ingest/generate.py, zlib level 1 compressed 9.8:1 in half
-        // the time of git's default level 6, which compressed 12.8:1.
-        // Alerts compress about 10:1, so this usually leaves room enough without reserving
-        // much more than is used.
-        let zlib = ZlibEncoder::new(Vec::with_capacity(size as usize / 16), Compression::fast());
+        // With the zlib-rs backend, level 2 packed the 500 MB of evidence of a bench ingest
+        // (benches/ingest) into 62 MB, as fast as level 1, whose quick strategy gave 91 MB.
+        // Alerts compress about 8:1, so a sixteenth of the size is a small first reservation.
+        let zlib = ZlibEncoder::new(
+            Vec::with_capacity(size as usize / 16),
+            Compression::new(ZLIB_LEVEL),
+        );
         ObjectEncoder {
             kind,
             size,
