@@ -99,6 +99,7 @@ fn ingest_skips_repeats_within_one_input() {
     no_id.as_object_mut().unwrap().remove("id");
     no_id["timestamp"] = Value::String("2023-11-14T22:13:40.000+0000".into());
     let no_id = serde_json::to_string(&no_id).unwrap();
+
     let lines = [
         first.clone(),
         first,
@@ -109,6 +110,7 @@ fn ingest_skips_repeats_within_one_input() {
     ];
     let input = write_input(&env, "repeats.json", &lines);
     let (code, output) = ingest_json(&env, &[&input]);
+
     assert_eq!(code, Some(0));
     assert_eq!(output["summary"]["alerts_read"], 6);
     assert_eq!(output["summary"]["ingested"], 3);

@@ -22,9 +22,9 @@ mkdir -p "$work"
 
 # A case repository with a fixed identity and no global git configuration.
 export GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1
-# An old repository is moved aside, not removed: ext4 skips the inodes of files removed
-# seconds before when it allocates new ones, so removing 20,000 files right before a run
-# made that run's file creations several times slower than on a settled file system.
+# An old repository is moved aside, not removed. ext4 skips the inodes of files removed
+# seconds before when it allocates new ones. Removing 20,000 files right before a run made
+# that run's file creations several times slower than on a settled file system.
 new_repo() {
     if [ -e "$1" ]; then
         mkdir -p "$1.old"

@@ -21,11 +21,10 @@ use crate::phase::Phase;
 /// Alerts that casefile has already stored, by SHA-256 of their bytes and by alert id.
 ///
 /// A run remembers every alert it reads, so the sets keep only the first 128 bits of a
-/// SHA-256 (of the alert, or of its id), and an alert read in this run is remembered by its
-/// id alone when it has one: identical bytes carry the same id, so its SHA-256 would find
-/// nothing that the id does not. That is 16 bytes of key per alert, about 20 to 35 with the
-/// hash table's free slots. Two different alerts share a prefix with a probability near
-/// 2^-128.
+/// SHA-256, of the alert or of its id. An alert read in this run is remembered by its id
+/// alone when it has one, because identical bytes carry the same id. That is 16 bytes of key
+/// per alert, about 20 to 35 with the hash table's free slots. Two different alerts share a
+/// prefix with a probability near 2^-128.
 ///
 /// NOTE: this is the one part of an ingest whose memory grows with the input.
 #[derive(Default)]
