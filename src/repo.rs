@@ -307,7 +307,12 @@ impl CaseRepo {
         } else {
             self.commit_loose(change, &base)?
         };
-        self.update_index(change, &staged, stats)?;
+        if let Err(error) = self.update_index(change, &staged, stats) {
+            // The files are rolled back after this error, so HEAD goes back too: a commit
+            // whose files vanished from the work tree would show as staged deletions.
+            restore_head(&self.git, oid, base.parent.map(|commit| commit.id()));
+            return Err(error);
+        }
         Ok(oid)
     }
 
@@ -596,6 +601,32 @@ fn move_head(repo: &Repository, oid: Oid, expected: Option<Oid>, subject: &str) 
             .map_err(Error::git("move HEAD to the new commit"))?,
     }
     Ok(())
+}
+
+/// Moves HEAD from the commit `oid` back to `previous`, or removes the branch it created
+/// when there was no commit before. A failure here leaves the commit in place, and the
+/// error that led here is the one reported.
+fn restore_head(repo: &Repository, oid: Oid, previous: Option<Oid>) {
+    let log = "casefile: undo a commit whose index could not be written";
+    let Ok(head) = repo.find_reference("HEAD") else {
+        return;
+    };
+    match (head.symbolic_target(), previous) {
+        (Some(branch), Some(previous)) => {
+            let _ = repo.reference_matching(branch, previous, true, oid, log);
+        }
+        (Some(branch), None) => {
+            if let Ok(mut reference) = repo.find_reference(branch) {
+                if reference.target() == Some(oid) {
+                    let _ = reference.delete();
+                }
+            }
+        }
+        (None, Some(previous)) => {
+            let _ = repo.set_head_detached(previous);
+        }
+        (None, None) => {}
+    }
 }
 
 /// Builds the index entry of a file just written and stored as blob `oid`, with the file's

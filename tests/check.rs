@@ -719,3 +719,18 @@ fn check_reports_directory_without_incident_file() {
     let finding = only(&findings, "incident-file-missing");
     assert_eq!(finding["file"], "incidents/IR-20260302-ABCD");
 }
+
+#[test]
+fn check_reports_notes_that_are_not_utf8() {
+    let env = Env::new();
+    let id = env.open("Notes in another encoding");
+    std::fs::write(
+        env.repo.join(format!("incidents/{id}/notes.md")),
+        b"caf\xe9 latin-1\n",
+    )
+    .unwrap();
+    let (code, findings) = env.check_json(&[]);
+    assert_eq!(code, 1);
+    let finding = only(&findings, "file-unreadable");
+    assert_eq!(finding["file"], format!("incidents/{id}/notes.md"));
+}

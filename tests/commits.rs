@@ -170,3 +170,22 @@ fn hand_edited_incident_is_not_committed_silently() {
     assert!(error.contains("incident.toml"), "{error}");
     assert_eq!(env.snapshot(), before);
 }
+
+#[test]
+fn failed_index_write_undoes_commit() {
+    let env = Env::new();
+    let id = env.open("Index held by another program");
+    let before = env.snapshot();
+    let files_before = git_stdout(&env, &["ls-files"]);
+    let lock = env.repo.join(".git/index.lock");
+    std::fs::write(&lock, "").unwrap();
+
+    let output = env.run(&["timeline", "add", &id, "Entry that cannot be staged"]);
+    std::fs::remove_file(&lock).unwrap();
+
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("index"), "{stderr}");
+    assert_eq!(env.snapshot(), before);
+    assert_eq!(git_stdout(&env, &["ls-files"]), files_before);
+}

@@ -529,6 +529,69 @@ fn ingest_skips_broken_incident_and_files_the_rest() {
 }
 
 #[test]
+fn ingest_remembers_batched_alerts_of_broken_incident() {
+    let env = Env::new();
+    let lines: Vec<String> = (0..5)
+        .map(|n| {
+            brute_force(
+                &format!("9.{n}"),
+                &format!("2024-05-01T10:0{n}:00.000+0000"),
+                "203.0.113.5",
+            )
+        })
+        .collect();
+    let input = write_input(&env, "a.json", &lines);
+    let (code, first) = ingest_json(&env, &[&input]);
+    assert_eq!(code, Some(0));
+    assert_eq!(first["summary"]["ingested"], 5);
+    let id = first["summary"]["incidents"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let file = env.incident_dir(&id).join("incident.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(
+        &file,
+        text.replacen("phase = ", "phase = \"bogus\"\nold_phase = ", 1),
+    )
+    .unwrap();
+    env.git(&["commit", "-qam", "break the incident"])
+        .assert()
+        .success();
+
+    let (code, second) = ingest_json(&env, &[&input]);
+
+    assert_eq!(code, Some(0));
+    assert_eq!(second["summary"]["ingested"], 0);
+    assert_eq!(second["summary"]["duplicates"], 5);
+}
+
+#[test]
+fn ingest_records_first_alert_indicators_once() {
+    let env = Env::new();
+    let input = write_input(
+        &env,
+        "one.json",
+        &[brute_force(
+            "9.1",
+            "2024-05-01T10:00:00.000+0000",
+            "203.0.113.5",
+        )],
+    );
+    let (code, output) = ingest_json(&env, &[&input]);
+    assert_eq!(code, Some(0));
+    let id = output["summary"]["incidents"][0]["id"].as_str().unwrap();
+
+    let mut seen = std::collections::BTreeSet::new();
+    for record in env.records(id, "iocs") {
+        let table: toml::Table = env.read(&record).parse().unwrap();
+        let key = (table["type"].to_string(), table["value"].to_string());
+        assert!(seen.insert(key.clone()), "{key:?} recorded twice");
+    }
+    assert!(!seen.is_empty());
+}
+
+#[test]
 fn ingest_names_the_text_alerts_log_format() {
     let env = Env::new();
     let input = env.home.path().join("alerts.log");
@@ -537,5 +600,61 @@ fn ingest_names_the_text_alerts_log_format() {
     let error = env.fails(&["ingest", input.to_str().unwrap()]);
     assert!(error.contains("plain-text alerts.log format"), "{error}");
     assert!(error.contains("alerts.json"), "{error}");
+    assert_eq!(env.snapshot(), before);
+}
+
+#[cfg(unix)]
+#[test]
+fn ingest_interrupted_by_ctrl_c_leaves_repository_unchanged() {
+    use std::io::Write;
+    use std::process::Stdio;
+
+    let env = Env::new();
+    let before = env.snapshot();
+    let mut child = env
+        .casefile_process(&["ingest", "-"])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let first = brute_force("9.1", "2024-05-01T10:00:00.000+0000", "203.0.113.5");
+    writeln!(stdin, "{first}").unwrap();
+    stdin.flush().unwrap();
+    // The first alert opens an incident while the rest of the input is still to come.
+    let incidents = env.repo.join("incidents");
+    let opened = || {
+        std::fs::read_dir(&incidents)
+            .unwrap()
+            .filter(|entry| {
+                !entry
+                    .as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with('.')
+            })
+            .count()
+    };
+    let started = std::time::Instant::now();
+    while opened() == 0 {
+        assert!(started.elapsed().as_secs() < 30, "no incident was opened");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+
+    let signal = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(signal.success());
+    let second = brute_force("9.2", "2024-05-01T10:01:00.000+0000", "203.0.113.5");
+    writeln!(stdin, "{second}").unwrap();
+    drop(stdin);
+    let output = child.wait_with_output().unwrap();
+
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    assert_eq!(opened(), 0);
     assert_eq!(env.snapshot(), before);
 }

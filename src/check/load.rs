@@ -73,10 +73,20 @@ pub fn load_incident(root: &Path, name: &str) -> Checked {
         .into_iter()
         .filter(|file| listing.has_file(file))
         .collect();
-    let notes = listing
-        .has_file(NOTES_FILE)
-        .then(|| read_text(&absolute.join(NOTES_FILE)).ok())
-        .flatten();
+    let mut notes = None;
+    if listing.has_file(NOTES_FILE) {
+        match read_text(&absolute.join(NOTES_FILE)) {
+            Ok(text) => notes = Some(text),
+            Err(error) => findings.push(
+                Finding::error(
+                    "file-unreadable",
+                    incident_path(name, NOTES_FILE),
+                    format!("cannot read the file: {error}"),
+                )
+                .in_incident(name),
+            ),
+        }
+    }
     let incident = parsed.map(|(file, text)| {
         let mut incident = Incident {
             dir: relative.clone(),

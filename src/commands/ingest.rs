@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, BufReader, IsTerminal};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::{DateTime, Duration, Utc};
 use clap::Args;
@@ -153,6 +154,7 @@ pub fn run(args: IngestArgs, context: &mut Context) -> Result<i32> {
         .expect("a repository is open");
     if workspace.is_some() {
         require_clean_incidents(case_repo)?;
+        stop_on_interrupt();
     }
     let existing = Existing::load(&case_repo.root)?;
     for (id, reason) in &existing.broken {
@@ -184,6 +186,35 @@ pub fn run(args: IngestArgs, context: &mut Context) -> Result<i32> {
     } else {
         1
     })
+}
+
+/// Set by Ctrl-C during an ingest that writes.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Makes Ctrl-C stop the ingest at the next alert and remove what it wrote, as any failure
+/// does, instead of ending the process with new incidents half written. A second Ctrl-C
+/// ends the process at once, for a run that waits on standard input.
+fn stop_on_interrupt() {
+    let installed = ctrlc::set_handler(|| {
+        if INTERRUPTED.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+        eprintln!(
+            "stopping: ingest removes the files it wrote; press Ctrl-C again to stop at once"
+        );
+    });
+    // Without the handler, Ctrl-C ends the process as it did before.
+    let _ = installed;
+}
+
+/// Returns an error once Ctrl-C was pressed.
+fn check_interrupt() -> Result<()> {
+    if INTERRUPTED.load(Ordering::SeqCst) {
+        return Err(Error::invalid(
+            "ingest interrupted by Ctrl-C; nothing was ingested",
+        ));
+    }
+    Ok(())
 }
 
 /// Refuses to ingest while files under `incidents/` are uncommitted, because the run's one
@@ -306,6 +337,7 @@ impl Run<'_> {
 
     /// Adds one alert read from `name`, or records why it is invalid.
     fn take(&mut self, item: Parsed, name: &str, repo: &crate::repo::CaseRepo) -> Result<()> {
+        check_interrupt()?;
         match item {
             Ok(prepared) => self.add(prepared, name, repo),
             Err(error) if error.is_io() => Err(Error::invalid(format!(
@@ -470,8 +502,11 @@ impl Run<'_> {
             let text = open::alert_text(&reparse(bytes, origin, line)?);
             touched.entries.push((time, text, facts.id.clone()));
         }
-        for observable in facts.observables {
-            touched.observe(observable, time);
+        // The first alert of a new incident has its indicators recorded by `open` already.
+        if to_batch {
+            for observable in facts.observables {
+                touched.observe(observable, time);
+            }
         }
         if !to_batch || dry_run {
             return Ok(());
@@ -558,6 +593,7 @@ impl Run<'_> {
                 hash,
             )?;
         }
+        check_interrupt()?;
         self.context.apply(workspace, &change)?;
         Ok(())
     }

@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 
 use crate::clock::parse_time;
 use crate::error::Result;
-use crate::incident::{list_ids, Incident, EVIDENCE_DIR};
+use crate::incident::{list_ids, EvidenceRecord, Incident, EVIDENCE_DIR};
 use crate::phase::Phase;
 
 /// Alerts that casefile has already stored, by SHA-256 of their bytes and by alert id.
@@ -138,32 +138,16 @@ impl Existing {
                         Err(_) => format!("{error}; its alerts may be ingested again"),
                     };
                     existing.broken.push((id.clone(), reason));
+                    let dir = crate::incident::incident_dir(&id);
                     for record in evidence.unwrap_or_default() {
-                        existing
-                            .known
-                            .insert_hex(&record.sha256, record.alert_id.as_deref());
+                        existing.remember(root, &dir, &record)?;
                     }
                     continue;
                 }
             };
             let open = incident.phase() != Phase::Closed;
             for record in &incident.evidence {
-                existing
-                    .known
-                    .insert_hex(&record.sha256, record.alert_id.as_deref());
-                if let Some(index) = &record.index {
-                    let path = root.join(&incident.dir).join(EVIDENCE_DIR).join(index);
-                    let text = std::fs::read_to_string(&path)
-                        .map_err(crate::error::Error::io("read", &path))?;
-                    for line in text.lines() {
-                        let entry = batch::IndexLine::parse(line);
-                        if let Some(entry) = entry {
-                            existing
-                                .known
-                                .insert_hex(&entry.sha256, entry.alert_id.as_deref());
-                        }
-                    }
-                }
+                existing.remember(root, &incident.dir, record)?;
                 let time = record
                     .alert_time
                     .as_deref()
@@ -175,6 +159,25 @@ impl Existing {
             existing.incidents.insert(id, incident);
         }
         Ok(existing)
+    }
+
+    /// Remembers the alerts of one evidence record of the incident in `dir`: the record's own
+    /// alert, or every alert of its batch index.
+    fn remember(&mut self, root: &Path, dir: &Path, record: &EvidenceRecord) -> Result<()> {
+        self.known
+            .insert_hex(&record.sha256, record.alert_id.as_deref());
+        // An index is a file beside the record; any other name is not followed.
+        let Some(index) = record.index.as_deref().filter(|name| is_file_name(name)) else {
+            return Ok(());
+        };
+        let path = root.join(dir).join(EVIDENCE_DIR).join(index);
+        let text =
+            std::fs::read_to_string(&path).map_err(crate::error::Error::io("read", &path))?;
+        for entry in text.lines().filter_map(batch::IndexLine::parse) {
+            self.known
+                .insert_hex(&entry.sha256, entry.alert_id.as_deref());
+        }
+        Ok(())
     }
 
     /// Records that incident `id` has an alert with `key` at `time`, and the caller's `slot`
@@ -215,6 +218,11 @@ impl Existing {
         group.last_alert = group.last_alert.max(time);
         Some(group)
     }
+}
+
+/// Returns whether `name` names a file in the same directory: no separator, not `.` or `..`.
+fn is_file_name(name: &str) -> bool {
+    !name.is_empty() && !name.contains(['/', '\\']) && name != "." && name != ".."
 }
 
 fn decode_sha256(hex: &str) -> Option<[u8; 32]> {

@@ -66,6 +66,28 @@ impl Env {
         command
     }
 
+    /// Returns the casefile binary as a `std::process::Command`, for a test that talks to
+    /// the running process, with the same directory and environment as [`Env::casefile`].
+    pub fn casefile_process(&self, args: &[&str]) -> std::process::Command {
+        let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("casefile"));
+        let home = self.home.path();
+        command
+            .args(args)
+            .current_dir(&self.repo)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", home)
+            .env("XDG_CONFIG_HOME", home.join(".config"))
+            .env("GIT_CONFIG_GLOBAL", home.join(".gitconfig"))
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_AUTHOR_DATE", &self.now)
+            .env("GIT_COMMITTER_DATE", &self.now)
+            .env("CASEFILE_NOW", &self.now)
+            .env("TZ", "UTC")
+            .env("LC_ALL", "C");
+        command
+    }
+
     /// Returns a `git` command run in the case repository with the pinned environment.
     pub fn git(&self, args: &[&str]) -> Command {
         let mut command = Command::new("git");
