@@ -70,21 +70,11 @@ impl Env {
     /// the running process, with the same directory and environment as [`Env::casefile`].
     pub fn casefile_process(&self, args: &[&str]) -> std::process::Command {
         let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("casefile"));
-        let home = self.home.path();
         command
             .args(args)
             .current_dir(&self.repo)
             .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("HOME", home)
-            .env("XDG_CONFIG_HOME", home.join(".config"))
-            .env("GIT_CONFIG_GLOBAL", home.join(".gitconfig"))
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_AUTHOR_DATE", &self.now)
-            .env("GIT_COMMITTER_DATE", &self.now)
-            .env("CASEFILE_NOW", &self.now)
-            .env("TZ", "UTC")
-            .env("LC_ALL", "C");
+            .envs(self.pinned_env());
         command
     }
 
@@ -97,19 +87,25 @@ impl Env {
     }
 
     fn pin(&self, command: &mut Command) {
+        command.env_clear().envs(self.pinned_env());
+    }
+
+    /// Returns the environment every command runs with: a private HOME and git
+    /// configuration, and a fixed time, time zone and locale.
+    fn pinned_env(&self) -> Vec<(&'static str, std::ffi::OsString)> {
         let home = self.home.path();
-        command
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("HOME", home)
-            .env("XDG_CONFIG_HOME", home.join(".config"))
-            .env("GIT_CONFIG_GLOBAL", home.join(".gitconfig"))
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_AUTHOR_DATE", &self.now)
-            .env("GIT_COMMITTER_DATE", &self.now)
-            .env("CASEFILE_NOW", &self.now)
-            .env("TZ", "UTC")
-            .env("LC_ALL", "C");
+        vec![
+            ("PATH", std::env::var_os("PATH").unwrap_or_default()),
+            ("HOME", home.into()),
+            ("XDG_CONFIG_HOME", home.join(".config").into()),
+            ("GIT_CONFIG_GLOBAL", home.join(".gitconfig").into()),
+            ("GIT_CONFIG_NOSYSTEM", "1".into()),
+            ("GIT_AUTHOR_DATE", self.now.clone().into()),
+            ("GIT_COMMITTER_DATE", self.now.clone().into()),
+            ("CASEFILE_NOW", self.now.clone().into()),
+            ("TZ", "UTC".into()),
+            ("LC_ALL", "C".into()),
+        ]
     }
 
     /// Sets the pinned time for the commands that follow.
