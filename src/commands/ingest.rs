@@ -497,8 +497,9 @@ impl Run<'_> {
                 touched.rules.insert(facts.rule_id.clone(), 1);
             }
         }
-        if touched.entries.len() <= ENTRIES_PER_ALERT_MAX {
-            // Only the first few alerts get their own entry, so only they are read whole.
+        // Only the first few alerts get their own entry, so only they are read whole. The
+        // first alert of a new incident has its entry from `open`.
+        if to_batch && touched.entries.len() < ENTRIES_PER_ALERT_MAX {
             let text = open::alert_text(&reparse(bytes, origin, line)?);
             touched.entries.push((time, text, facts.id.clone()));
         }
@@ -781,26 +782,16 @@ impl Touched {
                 record_toml(&record)?,
             );
         }
-        self.timeline(
-            change,
-            &dir,
-            &recorded,
-            &actor,
-            is_new,
-            batched_alerts,
-            context,
-        )?;
+        self.timeline(change, &dir, &recorded, &actor, batched_alerts, context)?;
         self.indicators(change, &dir, &recorded, &actor, existing, context)
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn timeline(
         &self,
         change: &mut Change,
         dir: &Path,
         recorded: &str,
         actor: &str,
-        is_new: bool,
         batched_alerts: u64,
         context: &Context,
     ) -> Result<()> {
@@ -824,13 +815,11 @@ impl Touched {
                 );
                 Ok(())
             };
-        // A new incident's first alert already has its entry from `open`.
-        let skip = usize::from(is_new);
         if batched_alerts == 0 {
             return Ok(());
         }
         if self.alerts as usize <= ENTRIES_PER_ALERT_MAX {
-            for (at, text, alert_id) in self.entries.iter().skip(skip) {
+            for (at, text, alert_id) in &self.entries {
                 write_entry(
                     *at,
                     text.clone(),
