@@ -771,25 +771,25 @@ fn facts_agree_with_parse_alert() {
     ];
     inputs.extend(broken.iter().map(|input| input.to_vec()));
     for input in &inputs {
-        let shown = String::from_utf8_lossy(input);
+        let input_text = String::from_utf8_lossy(input);
         match (
             parse_alert(input),
             casefile::alert::parse_facts(input, &fields),
         ) {
             (Ok(alert), Ok(facts)) => {
-                assert_eq!(facts.id, alert.id, "{shown}");
-                assert_eq!(facts.timestamp, alert.timestamp, "{shown}");
-                assert_eq!(facts.rule_id, alert.rule.id, "{shown}");
-                assert_eq!(facts.rule_level, alert.rule.level, "{shown}");
-                assert_eq!(facts.observables, alert.observables, "{shown}");
+                assert_eq!(facts.id, alert.id, "{input_text}");
+                assert_eq!(facts.timestamp, alert.timestamp, "{input_text}");
+                assert_eq!(facts.rule_id, alert.rule.id, "{input_text}");
+                assert_eq!(facts.rule_level, alert.rule.level, "{input_text}");
+                assert_eq!(facts.observables, alert.observables, "{input_text}");
                 assert_eq!(
                     facts.dedupe_key,
                     dedupe_key(input, &fields).unwrap(),
-                    "{shown}"
+                    "{input_text}"
                 );
             }
             (Err(alert), Err(facts)) => assert_eq!(facts.to_string(), alert.to_string()),
-            (alert, facts) => panic!("{shown}: parse_alert {alert:?}, parse_facts {facts:?}"),
+            (alert, facts) => panic!("{input_text}: parse_alert {alert:?}, parse_facts {facts:?}"),
         }
     }
 }
