@@ -375,16 +375,16 @@ impl Run<'_> {
             self.summary.below_min_level += 1;
             return Ok(());
         }
+        let time = facts.timestamp.to_utc();
         if self
             .existing
             .known
-            .check_and_insert(digest, facts.id.as_deref())
+            .check_and_insert(&digest, facts.id.as_deref(), time)?
         {
             self.summary.duplicates += 1;
             return Ok(());
         }
         self.summary.ingested += 1;
-        let time = facts.timestamp.to_utc();
         let window = Duration::minutes(config.ingest.window_minutes as i64);
         // A group's slot is its position in `touched`, set when the run first reaches it.
         let joined = self

@@ -5,101 +5,20 @@
 //! window earlier or later than it. Otherwise it opens a new incident.
 
 pub mod batch;
+pub mod known;
 pub mod lines;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::Path;
 
 use chrono::{DateTime, Duration, Utc};
-use sha2::{Digest, Sha256};
 
 use crate::clock::parse_time;
 use crate::error::Result;
 use crate::incident::{list_ids, EvidenceRecord, Incident, EVIDENCE_DIR};
 use crate::phase::Phase;
 
-/// Alerts that casefile has already stored, by SHA-256 of their bytes and by alert id.
-///
-/// A run remembers every alert it reads, so the sets keep only the first 128 bits of a
-/// SHA-256, of the alert or of its id. An alert read in this run is remembered by its id
-/// alone when it has one, because identical bytes carry the same id. That is 16 bytes of key
-/// per alert, about 20 to 35 with the hash table's free slots. Two different alerts share a
-/// prefix with a probability near 2^-128.
-///
-/// NOTE: this is the one part of an ingest whose memory grows with the input.
-#[derive(Default)]
-pub struct KnownAlerts {
-    hashes: HashSet<u128, BuildPrefixHasher>,
-    ids: HashSet<u128, BuildPrefixHasher>,
-}
-
-/// Hashes a SHA-256 prefix by taking its low 64 bits. The keys come from SHA-256, so they
-/// are uniformly distributed and no input can crowd one bucket: SipHash is not needed.
-#[derive(Default, Clone, Copy)]
-struct BuildPrefixHasher;
-
-impl std::hash::BuildHasher for BuildPrefixHasher {
-    type Hasher = PrefixHasher;
-
-    fn build_hasher(&self) -> PrefixHasher {
-        PrefixHasher(0)
-    }
-}
-
-struct PrefixHasher(u64);
-
-impl std::hash::Hasher for PrefixHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for byte in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(*byte);
-        }
-    }
-
-    fn write_u128(&mut self, value: u128) {
-        self.0 = value as u64;
-    }
-}
-
-/// Returns the first 128 bits of a SHA-256 digest.
-fn prefix(sha256: &[u8; 32]) -> u128 {
-    let mut bytes = [0u8; 16];
-    bytes.copy_from_slice(&sha256[..16]);
-    u128::from_be_bytes(bytes)
-}
-
-fn id_key(alert_id: &str) -> u128 {
-    prefix(&Sha256::digest(alert_id.as_bytes()).into())
-}
-
-impl KnownAlerts {
-    /// Returns whether an alert is known; records it as known when it is not.
-    pub fn check_and_insert(&mut self, sha256: [u8; 32], alert_id: Option<&str>) -> bool {
-        let id = alert_id.map(id_key);
-        let known_id = id.is_some_and(|id| self.ids.contains(&id));
-        let hash = prefix(&sha256);
-        if known_id || self.hashes.contains(&hash) {
-            return true;
-        }
-        match id {
-            Some(id) => self.ids.insert(id),
-            None => self.hashes.insert(hash),
-        };
-        false
-    }
-
-    fn insert_hex(&mut self, hex: &str, alert_id: Option<&str>) {
-        if let Some(bytes) = decode_sha256(hex) {
-            self.hashes.insert(prefix(&bytes));
-        }
-        if let Some(id) = alert_id.filter(|id| !id.is_empty()) {
-            self.ids.insert(id_key(id));
-        }
-    }
-}
+pub use known::KnownAlerts;
 
 /// The open incident that alerts with one dedupe key join, and its latest alert time.
 #[derive(Debug, Clone)]
@@ -164,8 +83,9 @@ impl Existing {
     /// Remembers the alerts of one evidence record of the incident in `dir`: the record's own
     /// alert, or every alert of its batch index.
     fn remember(&mut self, root: &Path, dir: &Path, record: &EvidenceRecord) -> Result<()> {
+        let time = record.alert_time.as_deref().and_then(stored_time);
         self.known
-            .insert_hex(&record.sha256, record.alert_id.as_deref());
+            .insert_stored(&record.sha256, record.alert_id.as_deref(), time)?;
         // An index is a file beside the record; any other name is not followed.
         let Some(index) = record.index.as_deref().filter(|name| is_file_name(name)) else {
             return Ok(());
@@ -174,8 +94,9 @@ impl Existing {
         let text =
             std::fs::read_to_string(&path).map_err(crate::error::Error::io("read", &path))?;
         for entry in text.lines().filter_map(batch::IndexLine::parse) {
+            let time = stored_time(&entry.alert_time);
             self.known
-                .insert_hex(&entry.sha256, entry.alert_id.as_deref());
+                .insert_stored(&entry.sha256, entry.alert_id.as_deref(), time)?;
         }
         Ok(())
     }
@@ -220,18 +141,16 @@ impl Existing {
     }
 }
 
+/// Reads an alert time as casefile writes it (RFC 3339 in UTC), or in any form
+/// [`parse_time`] accepts.
+fn stored_time(text: &str) -> Option<DateTime<Utc>> {
+    match DateTime::parse_from_rfc3339(text) {
+        Ok(time) => Some(time.to_utc()),
+        Err(_) => parse_time(text).ok().map(|time| time.to_utc()),
+    }
+}
+
 /// Returns whether `name` names a file in the same directory: no separator, not `.` or `..`.
 fn is_file_name(name: &str) -> bool {
     !name.is_empty() && !name.contains(['/', '\\']) && name != "." && name != ".."
-}
-
-fn decode_sha256(hex: &str) -> Option<[u8; 32]> {
-    if hex.len() != 64 {
-        return None;
-    }
-    let mut bytes = [0u8; 32];
-    for (index, byte) in bytes.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(hex.get(index * 2..index * 2 + 2)?, 16).ok()?;
-    }
-    Some(bytes)
 }

@@ -1,0 +1,533 @@
+//! The record of alerts already ingested, in memory of a bounded size.
+//!
+//! An alert is known when its SHA-256 or its Wazuh alert id is in any incident's evidence or
+//! was read earlier in the same run. The keys are the first 128 bits of a SHA-256, of the
+//! alert or of its id. Two different alerts share one with a probability near 2^-128.
+//!
+//! Keys are kept by the minute of their alert's time, because a repeated alert carries the
+//! time of the first. When more than [`RESIDENT_KEYS_MAX`] keys are in memory, the minutes
+//! used least recently are written to a temporary file and read back when an alert of such
+//! a minute arrives. Wazuh writes alerts in time order, and a file read twice repeats that
+//! order, so a minute is seldom read back more than once.
+//!
+//! NOTE: one minute's keys stay in memory together, so the memory bound holds while no
+//! minute has more than about a quarter of [`RESIDENT_KEYS_MAX`] alerts (over a thousand
+//! alerts a second).
+
+use std::collections::{HashMap, HashSet};
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom, Write};
+
+use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+
+/// Keys held in memory before the least recently used minutes are written out. About 30
+/// bytes a key with the hash tables' free slots, so about 8 MB.
+pub const RESIDENT_KEYS_MAX: usize = 1 << 18;
+
+/// Bytes of one key in the temporary file.
+const KEY_BYTES: usize = 16;
+
+/// Alerts already ingested or read in this run.
+pub struct KnownAlerts {
+    minutes: HashMap<i64, Minute, BuildMinuteHasher>,
+    /// Keys of evidence records that name no alert time, always in memory. Only evidence
+    /// attached by hand lacks one, so there are few.
+    timeless: Keys,
+    /// Keys in memory, in `minutes` and `timeless`.
+    resident: usize,
+    resident_max: usize,
+    /// The count of keys in memory at which minutes are next written out. It is above the
+    /// limit while the one minute in use contains more keys than the others could free.
+    write_out_at: usize,
+    spill: Option<File>,
+    spill_len: u64,
+    /// A counter of lookups, for finding the minutes used least recently.
+    uses: u64,
+}
+
+impl Default for KnownAlerts {
+    fn default() -> Self {
+        KnownAlerts::with_limit(RESIDENT_KEYS_MAX)
+    }
+}
+
+/// The keys of one minute, or of the timeless records.
+#[derive(Default)]
+struct Keys {
+    /// Keys of alert ids.
+    ids: HashSet<u128, BuildPrefixHasher>,
+    /// Keys of alert bytes.
+    hashes: HashSet<u128, BuildPrefixHasher>,
+}
+
+impl Keys {
+    fn contains(&self, id: Option<u128>, hash: u128) -> bool {
+        id.is_some_and(|id| self.ids.contains(&id)) || self.hashes.contains(&hash)
+    }
+
+    fn len(&self) -> usize {
+        self.ids.len() + self.hashes.len()
+    }
+}
+
+/// One minute's keys and where they are.
+#[derive(Default)]
+struct Minute {
+    /// Every key of the minute when `loaded`; otherwise the keys added since it was last
+    /// written out, the rest being in `written`.
+    keys: Keys,
+    loaded: bool,
+    /// The parts of the temporary file that hold the minute's keys.
+    written: Vec<Written>,
+    /// Whether `keys` contains keys that `written` lacks, or `written` has more than one part.
+    changed: bool,
+    last_use: u64,
+}
+
+/// The place of a minute's keys in the temporary file: its ids, then its hashes.
+#[derive(Clone, Copy)]
+struct Written {
+    offset: u64,
+    ids: usize,
+    hashes: usize,
+}
+
+impl KnownAlerts {
+    /// Returns an empty record that keeps at most about `resident_max` keys in memory.
+    pub fn with_limit(resident_max: usize) -> KnownAlerts {
+        KnownAlerts {
+            minutes: HashMap::default(),
+            timeless: Keys::default(),
+            resident: 0,
+            resident_max,
+            write_out_at: resident_max,
+            spill: None,
+            spill_len: 0,
+            uses: 0,
+        }
+    }
+
+    /// Returns whether an alert of `time` is known; records it as known when it is not. An
+    /// alert read in this run is remembered by its id alone when it has one, because
+    /// identical bytes carry the same id.
+    pub fn check_and_insert(
+        &mut self,
+        sha256: &[u8; 32],
+        alert_id: Option<&str>,
+        time: DateTime<Utc>,
+    ) -> Result<bool> {
+        let id = alert_id.map(id_key);
+        let hash = prefix(sha256);
+        if self.timeless.len() > 0 && self.timeless.contains(id, hash) {
+            return Ok(true);
+        }
+        let minute = minute_of(time);
+        let keys = self.minute_keys(minute)?;
+        if keys.contains(id, hash) {
+            return Ok(true);
+        }
+        match id {
+            Some(id) => keys.ids.insert(id),
+            None => keys.hashes.insert(hash),
+        };
+        self.added(minute, 1)?;
+        Ok(false)
+    }
+
+    /// Records a stored alert by the SHA-256 `hex` of its bytes and by its id, under the
+    /// minute of its `time` when the record names one.
+    pub fn insert_stored(
+        &mut self,
+        hex: &str,
+        alert_id: Option<&str>,
+        time: Option<DateTime<Utc>>,
+    ) -> Result<()> {
+        let hash = decode_sha256(hex).map(|bytes| prefix(&bytes));
+        let id = alert_id.filter(|id| !id.is_empty()).map(id_key);
+        let Some(time) = time else {
+            let before = self.timeless.len();
+            self.timeless.hashes.extend(hash);
+            self.timeless.ids.extend(id);
+            self.resident += self.timeless.len() - before;
+            return Ok(());
+        };
+        // The minute is not read back. Stored alerts come incident by incident, each over
+        // its own span of time, so reading minutes back here would read the file once per
+        // incident. Added keys wait in memory and are written beside the minute's other parts.
+        let minute = minute_of(time);
+        self.uses += 1;
+        let entry = self
+            .minutes
+            .entry(minute)
+            .or_insert_with(Minute::first_seen);
+        entry.last_use = self.uses;
+        let before = entry.keys.len();
+        entry.keys.hashes.extend(hash);
+        entry.keys.ids.extend(id);
+        let added = entry.keys.len() - before;
+        self.added(minute, added)
+    }
+
+    /// Returns the keys of `minute`, read back from the temporary file if they were written
+    /// out, and marks the minute used.
+    fn minute_keys(&mut self, minute: i64) -> Result<&mut Keys> {
+        self.uses += 1;
+        let entry = self
+            .minutes
+            .entry(minute)
+            .or_insert_with(Minute::first_seen);
+        entry.last_use = self.uses;
+        if !entry.loaded {
+            let spill = self.spill.as_mut().expect("written keys have a file");
+            let before = entry.keys.len();
+            for written in &entry.written {
+                read_keys(spill, *written, &mut entry.keys)?;
+            }
+            entry.loaded = true;
+            entry.changed = before > 0 || entry.written.len() > 1;
+            self.resident += entry.keys.len() - before;
+            self.limit_memory(minute)?;
+        }
+        Ok(&mut self
+            .minutes
+            .get_mut(&minute)
+            .expect("the minute was just added")
+            .keys)
+    }
+
+    /// Counts `count` keys added to `minute`.
+    fn added(&mut self, minute: i64, count: usize) -> Result<()> {
+        if count > 0 {
+            if let Some(entry) = self.minutes.get_mut(&minute) {
+                entry.changed = true;
+            }
+        }
+        self.resident += count;
+        self.limit_memory(minute)
+    }
+
+    /// Writes out the minutes used least recently when memory holds too many keys.
+    fn limit_memory(&mut self, current: i64) -> Result<()> {
+        if self.resident > self.write_out_at {
+            self.write_out(current)?;
+            self.write_out_at = self.resident_max.max(self.resident + self.resident_max / 4);
+        }
+        Ok(())
+    }
+
+    /// Writes minutes other than `current` to the temporary file, least recently used first,
+    /// until memory holds three quarters of the limit.
+    fn write_out(&mut self, current: i64) -> Result<()> {
+        let mut candidates: Vec<(u64, i64)> = self
+            .minutes
+            .iter()
+            .filter(|(minute, entry)| entry.keys.len() > 0 && **minute != current)
+            .map(|(minute, entry)| (entry.last_use, *minute))
+            .collect();
+        candidates.sort_unstable();
+        let target = self.resident_max / 4 * 3;
+        let mut bytes = Vec::new();
+        for (_, minute) in candidates {
+            if self.resident <= target {
+                break;
+            }
+            let entry = self.minutes.get_mut(&minute).expect("a listed minute");
+            if entry.changed {
+                let written = Written {
+                    offset: self.spill_len + bytes.len() as u64,
+                    ids: entry.keys.ids.len(),
+                    hashes: entry.keys.hashes.len(),
+                };
+                for key in entry.keys.ids.iter().chain(&entry.keys.hashes) {
+                    bytes.extend_from_slice(&key.to_le_bytes());
+                }
+                // A loaded minute holds every key, so its one new part replaces the others.
+                if entry.loaded {
+                    entry.written.clear();
+                }
+                entry.written.push(written);
+            }
+            self.resident -= entry.keys.len();
+            entry.keys = Keys::default();
+            entry.loaded = false;
+            entry.changed = false;
+        }
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        let spill = match &mut self.spill {
+            Some(spill) => spill,
+            None => self.spill.insert(
+                tempfile::tempfile()
+                    .map_err(Error::io("create a file in", std::env::temp_dir()))?,
+            ),
+        };
+        spill
+            .seek(SeekFrom::Start(self.spill_len))
+            .and_then(|_| spill.write_all(&bytes))
+            .map_err(Error::io("write", spill_place()))?;
+        self.spill_len += bytes.len() as u64;
+        Ok(())
+    }
+
+    /// Returns the number of keys in memory.
+    #[cfg(test)]
+    fn resident(&self) -> usize {
+        self.resident
+    }
+}
+
+impl Minute {
+    /// Returns a minute seen for the first time, with nothing in the temporary file.
+    fn first_seen() -> Minute {
+        Minute {
+            loaded: true,
+            changed: true,
+            ..Minute::default()
+        }
+    }
+}
+
+/// Names the temporary file in errors. It has no path: it is removed as soon as it is made.
+fn spill_place() -> std::path::PathBuf {
+    std::env::temp_dir().join("(casefile known alerts)")
+}
+
+/// Adds the keys of one part of the temporary file to `keys`.
+fn read_keys(spill: &mut File, written: Written, keys: &mut Keys) -> Result<()> {
+    let mut bytes = vec![0; (written.ids + written.hashes) * KEY_BYTES];
+    spill
+        .seek(SeekFrom::Start(written.offset))
+        .and_then(|_| spill.read_exact(&mut bytes))
+        .map_err(Error::io("read", spill_place()))?;
+    let mut read = bytes
+        .chunks_exact(KEY_BYTES)
+        .map(|chunk| u128::from_le_bytes(chunk.try_into().expect("16 bytes")));
+    keys.ids.extend(read.by_ref().take(written.ids));
+    keys.hashes.extend(read);
+    Ok(())
+}
+
+/// Returns the minute of `time`, counted from the Unix epoch.
+fn minute_of(time: DateTime<Utc>) -> i64 {
+    time.timestamp().div_euclid(60)
+}
+
+/// Hashes a SHA-256 prefix by taking its low 64 bits. The keys come from SHA-256, so they
+/// are uniformly distributed and no input can crowd one bucket: SipHash is not needed.
+#[derive(Default, Clone, Copy)]
+struct BuildPrefixHasher;
+
+impl std::hash::BuildHasher for BuildPrefixHasher {
+    type Hasher = PrefixHasher;
+
+    fn build_hasher(&self) -> PrefixHasher {
+        PrefixHasher(0)
+    }
+}
+
+struct PrefixHasher(u64);
+
+impl std::hash::Hasher for PrefixHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*byte);
+        }
+    }
+
+    fn write_u128(&mut self, value: u128) {
+        self.0 = value as u64;
+    }
+}
+
+/// Hashes a minute number by multiplying it by 2^64 divided by the golden ratio, which
+/// spreads consecutive minutes over the whole table, high bits included.
+#[derive(Default, Clone, Copy)]
+struct BuildMinuteHasher;
+
+impl std::hash::BuildHasher for BuildMinuteHasher {
+    type Hasher = MinuteHasher;
+
+    fn build_hasher(&self) -> MinuteHasher {
+        MinuteHasher(0)
+    }
+}
+
+struct MinuteHasher(u64);
+
+impl std::hash::Hasher for MinuteHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(*byte)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+
+    fn write_i64(&mut self, value: i64) {
+        self.0 = (value as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+/// Returns the first 128 bits of a SHA-256 digest.
+fn prefix(sha256: &[u8; 32]) -> u128 {
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&sha256[..16]);
+    u128::from_be_bytes(bytes)
+}
+
+fn id_key(alert_id: &str) -> u128 {
+    prefix(&Sha256::digest(alert_id.as_bytes()).into())
+}
+
+fn decode_sha256(hex: &str) -> Option<[u8; 32]> {
+    if hex.len() != 64 {
+        return None;
+    }
+    let mut bytes = [0u8; 32];
+    for (index, byte) in bytes.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(hex.get(index * 2..index * 2 + 2)?, 16).ok()?;
+    }
+    Some(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(minute: i64, second: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_714_521_600 + minute * 60 + second, 0).unwrap()
+    }
+
+    fn digest(number: u64) -> [u8; 32] {
+        Sha256::digest(number.to_le_bytes()).into()
+    }
+
+    #[test]
+    fn keys_written_out_are_still_known() {
+        let mut known = KnownAlerts::with_limit(40);
+        // 100 minutes of 10 alerts each: memory can hold 4 minutes.
+        for minute in 0..100 {
+            for second in 0..10 {
+                let number = (minute * 10 + second) as u64;
+                let id = number
+                    .is_multiple_of(2)
+                    .then(|| format!("1714521601.{number}"));
+                let new = known
+                    .check_and_insert(&digest(number), id.as_deref(), at(minute, second))
+                    .unwrap();
+                assert!(!new, "alert {number} is new");
+                assert!(
+                    known.resident() <= 40,
+                    "{} keys in memory",
+                    known.resident()
+                );
+            }
+        }
+        // Read again in order, as a file ingested twice is.
+        for minute in 0..100 {
+            for second in 0..10 {
+                let number = (minute * 10 + second) as u64;
+                let id = number
+                    .is_multiple_of(2)
+                    .then(|| format!("1714521601.{number}"));
+                let repeated = known
+                    .check_and_insert(&digest(number), id.as_deref(), at(minute, second))
+                    .unwrap();
+                assert!(repeated, "alert {number} is known");
+            }
+        }
+        assert!(known.resident() <= 40);
+        // New alerts in a minute that was written out and read back are new once.
+        let late = digest(5000);
+        assert!(!known.check_and_insert(&late, None, at(3, 30)).unwrap());
+        for minute in 50..100 {
+            known
+                .check_and_insert(&digest(1), None, at(minute, 0))
+                .unwrap();
+        }
+        assert!(known.check_and_insert(&late, None, at(3, 30)).unwrap());
+    }
+
+    #[test]
+    fn id_or_bytes_make_an_alert_known() {
+        let mut known = KnownAlerts::with_limit(4);
+        known
+            .insert_stored(&hex(&digest(1)), Some("1714521601.7"), Some(at(0, 1)))
+            .unwrap();
+        for minute in 1..10 {
+            known
+                .check_and_insert(&digest(100 + minute as u64), None, at(minute, 0))
+                .unwrap();
+        }
+        // The same id with other bytes, and the same bytes without the id.
+        assert!(known
+            .check_and_insert(&digest(2), Some("1714521601.7"), at(0, 1))
+            .unwrap());
+        assert!(known.check_and_insert(&digest(1), None, at(0, 1)).unwrap());
+        assert!(!known
+            .check_and_insert(&digest(3), Some("1714521601.8"), at(0, 1))
+            .unwrap());
+    }
+
+    #[test]
+    fn stored_alerts_of_many_incidents_are_known() {
+        let mut known = KnownAlerts::with_limit(40);
+        // Five incidents, each with one alert a minute over the same 100 minutes.
+        for incident in 0..5u64 {
+            for minute in 0..100 {
+                let number = incident * 1000 + minute as u64;
+                let id = format!("1714521601.{number}");
+                known
+                    .insert_stored(&hex(&digest(number)), Some(&id), Some(at(minute, 0)))
+                    .unwrap();
+                assert!(
+                    known.resident() <= 40,
+                    "{} keys in memory",
+                    known.resident()
+                );
+            }
+        }
+        for minute in 0..100 {
+            for incident in 0..5u64 {
+                let number = incident * 1000 + minute as u64;
+                let id = format!("1714521601.{number}");
+                let time = at(minute, 0);
+                assert!(known
+                    .check_and_insert(&digest(number), Some(&id), time)
+                    .unwrap());
+                assert!(known.check_and_insert(&digest(number), None, time).unwrap());
+            }
+            let new = digest(500_000 + minute as u64);
+            assert!(!known.check_and_insert(&new, None, at(minute, 0)).unwrap());
+            assert!(
+                known.resident() <= 40,
+                "{} keys in memory",
+                known.resident()
+            );
+        }
+    }
+
+    #[test]
+    fn timeless_records_match_any_minute() {
+        let mut known = KnownAlerts::with_limit(4);
+        known.insert_stored(&hex(&digest(9)), None, None).unwrap();
+        assert!(known.check_and_insert(&digest(9), None, at(42, 0)).unwrap());
+        assert!(!known
+            .check_and_insert(&digest(10), None, at(42, 0))
+            .unwrap());
+    }
+
+    fn hex(bytes: &[u8; 32]) -> String {
+        bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+    }
+}
