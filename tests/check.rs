@@ -734,3 +734,63 @@ fn check_reports_notes_that_are_not_utf8() {
     let finding = only(&findings, "file-unreadable");
     assert_eq!(finding["file"], format!("incidents/{id}/notes.md"));
 }
+
+#[test]
+fn check_warns_evidence_attribute_missing() {
+    let env = Env::new();
+    env.open("Evidence line endings");
+    let cases = [
+        ("", "unspecified"),
+        ("* text=auto\n", "`auto`"),
+        ("incidents/** text\n", "set"),
+    ];
+    for (attributes, value) in cases {
+        env.write(".gitattributes", attributes);
+        env.commit_all("change the attributes");
+        let (code, findings) = env.check_json(&[]);
+        assert_eq!(code, 0, "a warning alone passes: {findings:#?}");
+        let finding = only(&findings, "evidence-attribute-missing");
+        assert_eq!(finding["severity"], "warning", "{attributes:?}");
+        assert_eq!(finding["file"], ".gitattributes", "{attributes:?}");
+        let text = message(finding);
+        assert!(
+            text.contains("attribute of `incidents/IR-"),
+            "{attributes:?}: {text}"
+        );
+        assert!(
+            text.contains(&format!("is {value}")),
+            "{attributes:?}: {text}"
+        );
+        assert!(
+            text.contains("add the line `incidents/*/evidence/** -text` to .gitattributes"),
+            "{attributes:?}: {text}"
+        );
+    }
+    env.write(".gitattributes", "*.json -text\n");
+    env.commit_all("leave the batch index out");
+    let (_, findings) = env.check_json(&[]);
+    let text = message(only(&findings, "evidence-attribute-missing"));
+    assert!(text.contains(".index` is unspecified"), "{text}");
+
+    for attributes in ["incidents/*/evidence/** -text\n", "incidents/** binary\n"] {
+        env.write(".gitattributes", attributes);
+        env.commit_all("keep evidence byte for byte");
+        let (code, findings) = env.check_json(&[]);
+        assert_eq!(code, 0, "{attributes:?}");
+        assert_eq!(findings, Vec::<Value>::new(), "{attributes:?}");
+    }
+}
+
+#[test]
+fn check_reads_evidence_attribute_from_index() {
+    let env = Env::new();
+    env.write(".gitattributes", "");
+    let (_, findings) = env.check_json(&[]);
+    assert!(
+        findings.is_empty(),
+        "the committed attribute counts until the change is staged: {findings:#?}"
+    );
+    common::git_stdout(&env, &["add", ".gitattributes"]);
+    let (_, findings) = env.check_json(&[]);
+    only(&findings, "evidence-attribute-missing");
+}

@@ -141,6 +141,10 @@ pub fn check_repository(
     };
 
     let names = load::incident_dir_names(root)?;
+    findings.extend(paths::check_evidence_attribute(
+        git,
+        names.first().map(String::as_str),
+    ));
     let rendered = documents::RenderedShapes::default();
     let check_one = |name: &String| {
         let checked = load::load_incident(root, name);

@@ -1,11 +1,13 @@
 //! Checks that every path git tracks under `incidents/` can be checked out on Windows and
-//! macOS: no reserved characters or device names, and no two paths that differ only in case.
+//! macOS: no reserved characters or device names, no two paths that differ only in case, and
+//! evidence that git never converts to other line endings.
 
 use std::collections::HashMap;
 use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::incident::INCIDENTS_DIR;
+use crate::repo::line_endings::{self, EVIDENCE_ATTRIBUTE, GITATTRIBUTES_FILE};
 
 use super::Finding;
 
@@ -84,6 +86,33 @@ pub fn check_tracked_paths(index_path: &Path) -> Result<Vec<Finding>> {
         previous.push_str(&path);
     }
     Ok(findings)
+}
+
+/// Returns a warning when git treats evidence files as text, because a checkout with
+/// `core.autocrlf=true` or `eol=crlf` then changes their line endings, and so their SHA-256.
+/// `incident` names an incident directory to look the attribute up in, when there is one.
+pub fn check_evidence_attribute(git: &git2::Repository, incident: Option<&str>) -> Option<Finding> {
+    let fix = format!(
+        "add the line `{EVIDENCE_ATTRIBUTE}` to {GITATTRIBUTES_FILE} (`casefile init` adds it)"
+    );
+    let message = match line_endings::text_evidence(git, incident) {
+        Ok(None) => return None,
+        Ok(Some(text)) => format!(
+            "git may convert the line endings of evidence files, because the `text` \
+             attribute of `{}` is {}, so a checkout with core.autocrlf=true can change their \
+             bytes and their SHA-256; {fix}",
+            text.path, text.text
+        ),
+        Err(error) => format!(
+            "cannot read the git attributes of evidence files ({}); {fix}",
+            error.message()
+        ),
+    };
+    Some(Finding::warning(
+        "evidence-attribute-missing",
+        GITATTRIBUTES_FILE,
+        message,
+    ))
 }
 
 /// Returns whether the index has a file at `path` or a file below a directory `path`.
