@@ -794,3 +794,160 @@ fn check_reads_evidence_attribute_from_index() {
     let (_, findings) = env.check_json(&[]);
     only(&findings, "evidence-attribute-missing");
 }
+
+/// Returns a directory outside the case repository with a file `name` of `content`.
+#[cfg(unix)]
+fn outside_file(env: &Env, name: &str, content: &str) -> std::path::PathBuf {
+    let dir = env.home.path().join("outside");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(name), content).unwrap();
+    dir
+}
+
+/// Asserts one `path-symlink` finding for `path` and no finding from reading through it.
+#[cfg(unix)]
+fn assert_symlink_reported(env: &Env, path: &str, incident: &str) {
+    let (code, findings) = env.check_json(&[]);
+    assert_eq!(code, 1);
+    let finding = only(&findings, "path-symlink");
+    assert_eq!(finding["file"], path);
+    assert_eq!(finding["incident"], incident);
+    assert!(message(finding).contains("does not follow"), "{finding}");
+    for code in ["toml-syntax", "evidence-hash-mismatch"] {
+        assert!(
+            findings.iter().all(|f| f["code"] != code),
+            "the link was followed: {findings:#?}"
+        );
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn check_reports_symlinked_incident_directory() {
+    let env = Env::new();
+    env.open("A real incident");
+    let outside = outside_file(&env, "incident.toml", "title = \"broken");
+    let link = "incidents/IR-20260302-LINK";
+    std::os::unix::fs::symlink(&outside, env.repo.join(link)).unwrap();
+    assert_symlink_reported(&env, link, "IR-20260302-LINK");
+}
+
+#[cfg(unix)]
+#[test]
+fn check_reports_symlinked_incidents_directory() {
+    let env = Env::new();
+    let id = env.open("Moved away");
+    let outside = env.home.path().join("outside-incidents");
+    std::fs::rename(env.repo.join("incidents"), &outside).unwrap();
+    std::fs::write(outside.join(&id).join("incident.toml"), "title = \"broken").unwrap();
+    std::os::unix::fs::symlink(&outside, env.repo.join("incidents")).unwrap();
+    let (code, findings) = env.check_json(&[]);
+    assert_eq!(code, 1);
+    let finding = only(&findings, "path-symlink");
+    assert_eq!(finding["file"], "incidents");
+    assert_eq!(finding["incident"], Value::Null);
+    assert!(
+        findings.iter().all(|f| f["code"] != "toml-syntax"),
+        "the link was followed: {findings:#?}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn check_reports_symlinked_record_directory() {
+    let env = Env::new();
+    let id = env.open("Linked timeline");
+    let timeline = format!("incidents/{id}/timeline");
+    std::fs::remove_dir_all(env.repo.join(&timeline)).unwrap();
+    let outside = outside_file(&env, "20260302-090000-abcdef.toml", "at = \"broken");
+    std::os::unix::fs::symlink(&outside, env.repo.join(&timeline)).unwrap();
+    assert_symlink_reported(&env, &timeline, &id);
+}
+
+#[cfg(unix)]
+#[test]
+fn check_reports_symlinked_record_file() {
+    let env = Env::new();
+    let id = env.open("Linked entry");
+    let entry = env.records(&id, "timeline").remove(0);
+    let outside = outside_file(&env, "entry.toml", "at = \"broken");
+    std::fs::remove_file(env.repo.join(&entry)).unwrap();
+    std::os::unix::fs::symlink(outside.join("entry.toml"), env.repo.join(&entry)).unwrap();
+    assert_symlink_reported(&env, &entry, &id);
+}
+
+#[cfg(unix)]
+#[test]
+fn check_reports_symlinked_evidence_file() {
+    let env = Env::demo();
+    let id = env.only_incident();
+    let raw = env
+        .records(&id, "evidence")
+        .remove(0)
+        .replace(".toml", ".json");
+    let outside = outside_file(&env, "alert.json", "{\"other\": \"alert\"}\n");
+    std::fs::remove_file(env.repo.join(&raw)).unwrap();
+    std::os::unix::fs::symlink(outside.join("alert.json"), env.repo.join(&raw)).unwrap();
+    assert_symlink_reported(&env, &raw, &id);
+}
+
+#[cfg(unix)]
+#[test]
+fn check_reports_symlink_tracked_by_git() {
+    let env = Env::new();
+    let id = env.open("Committed link");
+    let link = format!("incidents/{id}/evidence/capture.pcap");
+    std::fs::create_dir_all(env.repo.join(format!("incidents/{id}/evidence"))).unwrap();
+    std::os::unix::fs::symlink("/etc/hostname", env.repo.join(&link)).unwrap();
+    env.commit_all("add a link");
+    let (_, findings) = env.check_json(&[]);
+    let finding = only(&findings, "path-symlink");
+    assert_eq!(
+        finding["file"], link,
+        "the index and the work tree name one link once"
+    );
+    // A checkout without symbolic links, as on Windows, writes the link as a plain file.
+    common::git_stdout(&env, &["config", "core.symlinks", "false"]);
+    std::fs::remove_file(env.repo.join(&link)).unwrap();
+    common::git_stdout(&env, &["checkout", "--", &link]);
+    assert!(!env.repo.join(&link).is_symlink());
+    let (code, findings) = env.check_json(&[]);
+    assert_eq!(code, 1);
+    let finding = only(&findings, "path-symlink");
+    assert_eq!(finding["file"], link);
+    assert_eq!(finding["incident"], id.as_str());
+}
+
+#[test]
+fn check_reports_record_directory_replaced_by_file() {
+    let env = Env::new();
+    let id = env.open("Timeline as a file");
+    let timeline = format!("incidents/{id}/timeline");
+    std::fs::remove_dir_all(env.repo.join(&timeline)).unwrap();
+    env.write(&timeline, "at = \"2026-03-02T09:00:00Z\"\n");
+    let (code, findings) = env.check_json(&[]);
+    assert_eq!(code, 1);
+    let finding = only(&findings, "record-dir-not-directory");
+    assert_eq!(finding["file"], timeline);
+    assert_eq!(finding["incident"], id.as_str());
+    assert!(
+        message(finding).contains("restore the directory from git"),
+        "{finding}"
+    );
+}
+
+#[test]
+fn check_reports_file_in_place_of_incident_directory() {
+    let env = Env::new();
+    env.open("A real incident");
+    env.write("incidents/IR-20260302-FILE", "id = \"IR-20260302-FILE\"\n");
+    let (code, findings) = env.check_json(&[]);
+    assert_eq!(code, 1);
+    let finding = only(&findings, "incident-not-directory");
+    assert_eq!(finding["file"], "incidents/IR-20260302-FILE");
+    assert!(
+        message(finding).contains("move the file out of incidents/"),
+        "{finding}"
+    );
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+}

@@ -1,6 +1,6 @@
 //! Checks that every path git tracks under `incidents/` can be checked out on Windows and
-//! macOS: no reserved characters or device names, no two paths that differ only in case, and
-//! evidence that git never converts to other line endings.
+//! macOS: no reserved characters or device names, no two paths that differ only in case, no
+//! symbolic links, and evidence that git never converts to other line endings.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -9,7 +9,10 @@ use crate::error::{Error, Result};
 use crate::incident::INCIDENTS_DIR;
 use crate::repo::line_endings::{self, EVIDENCE_ATTRIBUTE, GITATTRIBUTES_FILE};
 
-use super::Finding;
+use super::{symlink_finding, Finding};
+
+/// The file mode git records for a symbolic link.
+const SYMLINK_MODE: u32 = 0o120000;
 
 /// Characters that Windows rejects in file names, besides control characters.
 const RESERVED_CHARACTERS: &[char] = &['<', '>', ':', '"', '\\', '|', '?', '*'];
@@ -38,6 +41,11 @@ pub fn check_tracked_paths(index_path: &Path) -> Result<Vec<Finding>> {
         let path = String::from_utf8_lossy(&entry.path);
         if !path.starts_with(&prefix) {
             continue;
+        }
+        // A checkout without symbolic links (Windows, `core.symlinks=false`) writes a link as
+        // a file that contains its target, so the work tree alone does not show it.
+        if entry.mode == SYMLINK_MODE {
+            findings.push(symlink_finding(&path));
         }
         let mut end = 0;
         for component in path.split('/') {
