@@ -795,6 +795,169 @@ fn check_reads_evidence_attribute_from_index() {
     only(&findings, "evidence-attribute-missing");
 }
 
+/// Returns one Wazuh SSH brute-force alert as a JSON line, with its id and time replaced.
+fn brute_force_line(id: &str, minute: u32) -> String {
+    let text = std::fs::read_to_string(common::fixture_path("alerts/sshd-5712.json")).unwrap();
+    let mut alert: Value = serde_json::from_str(&text).unwrap();
+    alert["id"] = id.into();
+    alert["timestamp"] = format!("2024-05-01T09:{minute:02}:00.000+0000").into();
+    serde_json::to_string(&alert).unwrap()
+}
+
+/// The files of an evidence batch, as paths relative to the repository root.
+struct Batch {
+    id: String,
+    record: String,
+    index: String,
+    data: String,
+}
+
+/// Ingests four alerts of one attack, so that the last three form a batch, and checks that
+/// the repository passes before a test breaks it.
+fn ingested_batch(env: &Env) -> Batch {
+    let lines: Vec<String> = (0..4)
+        .map(|n| brute_force_line(&format!("5.{n}"), n))
+        .collect();
+    let input = env.home.path().join("alerts.json");
+    std::fs::write(&input, lines.join("\n") + "\n").unwrap();
+    env.ok(&["ingest", input.to_str().unwrap()]);
+    let id = env.only_incident();
+    let record = env
+        .records(&id, "evidence")
+        .into_iter()
+        .find(|record| record.contains("/evidence/alerts-"))
+        .expect("a batch record");
+    let (code, findings) = env.check_json(&[]);
+    assert_eq!(code, 0, "{findings:#?}");
+    assert_eq!(findings, Vec::<Value>::new());
+    assert!(
+        env.read(&record).contains("alerts = 3"),
+        "{}",
+        env.read(&record)
+    );
+    Batch {
+        id,
+        index: record.replace(".toml", ".index"),
+        data: record.replace(".toml", ".json"),
+        record,
+    }
+}
+
+#[test]
+fn check_reports_missing_batch_index() {
+    let env = Env::new();
+    let batch = ingested_batch(&env);
+    std::fs::remove_file(env.repo.join(&batch.index)).unwrap();
+    let (code, findings) = env.check_json(&[]);
+    assert_eq!(code, 1);
+    let finding = only(&findings, "batch-index-missing");
+    assert_eq!(finding["file"], batch.record);
+    assert_eq!(finding["incident"], batch.id.as_str());
+    let name = batch.index.rsplit('/').next().unwrap();
+    let text = message(finding);
+    assert!(
+        text.contains(&format!("evidence/{name} is missing")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("git log --diff-filter=A -- {}", batch.index)),
+        "{text}"
+    );
+}
+
+#[test]
+fn check_reports_batch_record_without_index() {
+    let env = Env::new();
+    let batch = ingested_batch(&env);
+    let name = batch.index.rsplit('/').next().unwrap();
+    env.replace(&batch.record, &format!("index = \"{name}\"\n"), "");
+    let (code, findings) = env.check_json(&[]);
+    assert_eq!(code, 1);
+    let finding = only(&findings, "batch-index-missing");
+    assert_eq!(finding["file"], batch.record);
+    assert!(
+        message(finding).contains(&format!("add `index = \"{name}\"`")),
+        "{finding}"
+    );
+}
+
+#[test]
+fn check_reports_batch_index_line_count() {
+    let env = Env::new();
+    let batch = ingested_batch(&env);
+    let index = env.read(&batch.index);
+    let lines: Vec<&str> = index.lines().collect();
+    let alerts_line = env
+        .read(&batch.record)
+        .lines()
+        .position(|line| line.starts_with("alerts = "))
+        .unwrap()
+        + 1;
+    let cases = [
+        (lines[..2].join("\n") + "\n", 2),
+        (index.clone() + lines[0] + "\n", 4),
+    ];
+    for (broken, count) in cases {
+        env.write(&batch.index, &broken);
+        let (code, findings) = env.check_json(&[]);
+        assert_eq!(code, 1);
+        let finding = only(&findings, "batch-count-mismatch");
+        assert_eq!(finding["file"], batch.record);
+        assert_eq!(finding["line"], alerts_line);
+        let text = message(finding);
+        assert!(text.contains(&format!("has {count} line(s)")), "{text}");
+        assert!(text.contains("`alerts` is 3"), "{text}");
+    }
+}
+
+#[test]
+fn check_reports_batch_index_out_of_range() {
+    let env = Env::new();
+    let batch = ingested_batch(&env);
+    let size = std::fs::metadata(env.repo.join(&batch.data)).unwrap().len();
+    let index = env.read(&batch.index);
+    let second: Vec<&str> = index.lines().nth(1).unwrap().split('\t').collect();
+    let length: u64 = second[2].parse().unwrap();
+    let moved = format!("{}\t{size}\t{}", second[0], second[2..].join("\t"));
+    env.write(
+        &batch.index,
+        &index.replacen(index.lines().nth(1).unwrap(), &moved, 1),
+    );
+    let (code, findings) = env.check_json(&[]);
+    assert_eq!(code, 1);
+    let finding = only(&findings, "batch-index-out-of-range");
+    assert_eq!(finding["file"], batch.index);
+    assert_eq!(finding["line"], 2);
+    let name = batch.data.rsplit('/').next().unwrap();
+    let text = message(finding);
+    assert!(
+        text.contains(&format!(
+            "points at bytes {size}..{} of evidence/{name}, which has only {size} bytes",
+            size + length
+        )),
+        "{text}"
+    );
+    assert!(findings.iter().all(|f| f["code"] != "batch-count-mismatch"));
+}
+
+#[test]
+fn check_reports_invalid_batch_index_line() {
+    let env = Env::new();
+    let batch = ingested_batch(&env);
+    let index = env.read(&batch.index);
+    let last = index.lines().last().unwrap();
+    env.write(&batch.index, &index.replace(last, "not an index line"));
+    let (code, findings) = env.check_json(&[]);
+    assert_eq!(code, 1);
+    let finding = only(&findings, "batch-index-invalid");
+    assert_eq!(finding["file"], batch.index);
+    assert_eq!(finding["line"], 3);
+    assert!(
+        message(finding).contains("six tab-separated fields"),
+        "{finding}"
+    );
+}
+
 /// Returns a directory outside the case repository with a file `name` of `content`.
 #[cfg(unix)]
 fn outside_file(env: &Env, name: &str, content: &str) -> std::path::PathBuf {

@@ -4,6 +4,7 @@
 //! Every problem becomes a [`Finding`] with a stable code. Nothing here aborts on bad data, so
 //! one broken file does not hide the problems of the others.
 
+mod batches;
 mod documents;
 mod fields;
 mod history;
