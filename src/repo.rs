@@ -17,7 +17,10 @@ use crate::clock::Clock;
 use crate::config::{Config, CONFIG_FILE};
 use crate::error::{Error, Result};
 
+pub mod line_endings;
 mod pack;
+
+use line_endings::{converts_line_endings, stores_with_lf, to_lf};
 
 /// The analyst who runs a command: the git identity of the repository.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -300,8 +303,8 @@ impl CaseRepo {
         };
         // libgit2 writes every loose object through a temporary file and rescans the pack
         // directory for each new one, so a large change is written as one pack instead.
-        // NOTE: only the loose path turns CRLF into LF under core.autocrlf; a packed commit
-        // (a large ingest) stores files as written.
+        // NOTE: under core.autocrlf, only the loose path stores TOML and Markdown files with
+        // LF. A packed commit (a large ingest) stores every file as written.
         let (oid, staged) = if change.len() > PACK_THRESHOLD {
             self.commit_packed(change, &base, stats)?
         } else {
@@ -323,7 +326,7 @@ impl CaseRepo {
         let mut changes = Vec::new();
         let normalize = converts_line_endings(repo);
         for (relative, content) in &change.writes {
-            let content = if normalize {
+            let content = if normalize && stores_with_lf(relative) {
                 to_lf(content)
             } else {
                 content.as_slice().into()
@@ -335,7 +338,7 @@ impl CaseRepo {
         for relative in &change.prewritten {
             let path = self.root.join(relative);
             let content = fs::read(&path).map_err(Error::io("read", &path))?;
-            let content = if normalize {
+            let content = if normalize && stores_with_lf(relative) {
                 to_lf(&content)
             } else {
                 content.as_slice().into()
@@ -490,39 +493,6 @@ impl CaseRepo {
         }
         index.write().map_err(Error::git("write the index"))
     }
-}
-
-/// Returns whether git stores text files with LF line endings in this repository (`core.autocrlf` is
-/// `true` or `input`), as a Windows checkout usually has it.
-fn converts_line_endings(repo: &Repository) -> bool {
-    let Ok(config) = repo.config() else {
-        return false;
-    };
-    match config.get_string("core.autocrlf") {
-        Ok(value) => matches!(
-            value.to_ascii_lowercase().as_str(),
-            "true" | "input" | "yes" | "on" | "1"
-        ),
-        Err(_) => false,
-    }
-}
-
-/// Returns text with CRLF turned into LF, as git's `core.autocrlf` stores it. Content with a
-/// NUL byte is binary to git and stays as it is.
-fn to_lf(content: &[u8]) -> std::borrow::Cow<'_, [u8]> {
-    let has_crlf = content.windows(2).any(|pair| pair == b"\r\n");
-    if !has_crlf || content.contains(&0) {
-        return content.into();
-    }
-    let mut output = Vec::with_capacity(content.len());
-    let mut bytes = content.iter().peekable();
-    while let Some(&byte) = bytes.next() {
-        if byte == b'\r' && bytes.peek() == Some(&&b'\n') {
-            continue;
-        }
-        output.push(byte);
-    }
-    output.into()
 }
 
 /// Files hashed and compressed in parallel before their objects are appended to the pack.

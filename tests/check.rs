@@ -734,3 +734,383 @@ fn check_reports_notes_that_are_not_utf8() {
     let finding = only(&findings, "file-unreadable");
     assert_eq!(finding["file"], format!("incidents/{id}/notes.md"));
 }
+
+#[test]
+fn check_warns_evidence_attribute_missing() {
+    let env = Env::new();
+    env.open("Evidence line endings");
+    let cases = [
+        ("", "unspecified"),
+        ("* text=auto\n", "`auto`"),
+        ("incidents/** text\n", "set"),
+    ];
+    for (attributes, value) in cases {
+        env.write(".gitattributes", attributes);
+        env.commit_all("change the attributes");
+        let (code, findings) = env.check_json(&[]);
+        assert_eq!(code, 0, "a warning alone passes: {findings:#?}");
+        let finding = only(&findings, "evidence-attribute-missing");
+        assert_eq!(finding["severity"], "warning", "{attributes:?}");
+        assert_eq!(finding["file"], ".gitattributes", "{attributes:?}");
+        let text = message(finding);
+        assert!(
+            text.contains("attribute of `incidents/IR-"),
+            "{attributes:?}: {text}"
+        );
+        assert!(
+            text.contains(&format!("is {value}")),
+            "{attributes:?}: {text}"
+        );
+        assert!(
+            text.contains("add the line `incidents/*/evidence/** -text` to .gitattributes"),
+            "{attributes:?}: {text}"
+        );
+    }
+    env.write(".gitattributes", "*.json -text\n");
+    env.commit_all("leave the batch index out");
+    let (_, findings) = env.check_json(&[]);
+    let text = message(only(&findings, "evidence-attribute-missing"));
+    assert!(text.contains(".index` is unspecified"), "{text}");
+
+    for attributes in ["incidents/*/evidence/** -text\n", "incidents/** binary\n"] {
+        env.write(".gitattributes", attributes);
+        env.commit_all("keep evidence byte for byte");
+        let (code, findings) = env.check_json(&[]);
+        assert_eq!(code, 0, "{attributes:?}");
+        assert_eq!(findings, Vec::<Value>::new(), "{attributes:?}");
+    }
+}
+
+#[test]
+fn check_reads_evidence_attribute_from_index() {
+    let env = Env::new();
+    env.write(".gitattributes", "");
+    let (_, findings) = env.check_json(&[]);
+    assert!(
+        findings.is_empty(),
+        "the committed attribute counts until the change is staged: {findings:#?}"
+    );
+    common::git_stdout(&env, &["add", ".gitattributes"]);
+    let (_, findings) = env.check_json(&[]);
+    only(&findings, "evidence-attribute-missing");
+}
+
+/// Returns one Wazuh SSH brute-force alert as a JSON line, with its id and time replaced.
+fn brute_force_line(id: &str, minute: u32) -> String {
+    let text = std::fs::read_to_string(common::fixture_path("alerts/sshd-5712.json")).unwrap();
+    let mut alert: Value = serde_json::from_str(&text).unwrap();
+    alert["id"] = id.into();
+    alert["timestamp"] = format!("2024-05-01T09:{minute:02}:00.000+0000").into();
+    serde_json::to_string(&alert).unwrap()
+}
+
+/// The files of an evidence batch, as paths relative to the repository root.
+struct Batch {
+    id: String,
+    record: String,
+    index: String,
+    data: String,
+}
+
+/// Ingests four alerts of one attack, so that the last three form a batch, and checks that
+/// the repository passes before a test breaks it.
+fn ingested_batch(env: &Env) -> Batch {
+    let lines: Vec<String> = (0..4)
+        .map(|n| brute_force_line(&format!("5.{n}"), n))
+        .collect();
+    let input = env.home.path().join("alerts.json");
+    std::fs::write(&input, lines.join("\n") + "\n").unwrap();
+    env.ok(&["ingest", input.to_str().unwrap()]);
+    let id = env.only_incident();
+    let record = env
+        .records(&id, "evidence")
+        .into_iter()
+        .find(|record| record.contains("/evidence/alerts-"))
+        .expect("a batch record");
+    let (code, findings) = env.check_json(&[]);
+    assert_eq!(code, 0, "{findings:#?}");
+    assert_eq!(findings, Vec::<Value>::new());
+    assert!(
+        env.read(&record).contains("alerts = 3"),
+        "{}",
+        env.read(&record)
+    );
+    Batch {
+        id,
+        index: record.replace(".toml", ".index"),
+        data: record.replace(".toml", ".json"),
+        record,
+    }
+}
+
+#[test]
+fn check_reports_missing_batch_index() {
+    let env = Env::new();
+    let batch = ingested_batch(&env);
+    std::fs::remove_file(env.repo.join(&batch.index)).unwrap();
+    let (code, findings) = env.check_json(&[]);
+    assert_eq!(code, 1);
+    let finding = only(&findings, "batch-index-missing");
+    assert_eq!(finding["file"], batch.record);
+    assert_eq!(finding["incident"], batch.id.as_str());
+    let name = batch.index.rsplit('/').next().unwrap();
+    let text = message(finding);
+    assert!(
+        text.contains(&format!("evidence/{name} is missing")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("git log --diff-filter=A -- {}", batch.index)),
+        "{text}"
+    );
+}
+
+#[test]
+fn check_reports_batch_record_without_index() {
+    let env = Env::new();
+    let batch = ingested_batch(&env);
+    let name = batch.index.rsplit('/').next().unwrap();
+    env.replace(&batch.record, &format!("index = \"{name}\"\n"), "");
+    let (code, findings) = env.check_json(&[]);
+    assert_eq!(code, 1);
+    let finding = only(&findings, "batch-index-missing");
+    assert_eq!(finding["file"], batch.record);
+    assert!(
+        message(finding).contains(&format!("add `index = \"{name}\"`")),
+        "{finding}"
+    );
+}
+
+#[test]
+fn check_reports_batch_index_line_count() {
+    let env = Env::new();
+    let batch = ingested_batch(&env);
+    let index = env.read(&batch.index);
+    let lines: Vec<&str> = index.lines().collect();
+    let alerts_line = env
+        .read(&batch.record)
+        .lines()
+        .position(|line| line.starts_with("alerts = "))
+        .unwrap()
+        + 1;
+    let cases = [
+        (lines[..2].join("\n") + "\n", 2),
+        (index.clone() + lines[0] + "\n", 4),
+    ];
+    for (broken, count) in cases {
+        env.write(&batch.index, &broken);
+        let (code, findings) = env.check_json(&[]);
+        assert_eq!(code, 1);
+        let finding = only(&findings, "batch-count-mismatch");
+        assert_eq!(finding["file"], batch.record);
+        assert_eq!(finding["line"], alerts_line);
+        let text = message(finding);
+        assert!(text.contains(&format!("has {count} line(s)")), "{text}");
+        assert!(text.contains("`alerts` is 3"), "{text}");
+    }
+}
+
+#[test]
+fn check_reports_batch_index_out_of_range() {
+    let env = Env::new();
+    let batch = ingested_batch(&env);
+    let size = std::fs::metadata(env.repo.join(&batch.data)).unwrap().len();
+    let index = env.read(&batch.index);
+    let second: Vec<&str> = index.lines().nth(1).unwrap().split('\t').collect();
+    let length: u64 = second[2].parse().unwrap();
+    let moved = format!("{}\t{size}\t{}", second[0], second[2..].join("\t"));
+    env.write(
+        &batch.index,
+        &index.replacen(index.lines().nth(1).unwrap(), &moved, 1),
+    );
+    let (code, findings) = env.check_json(&[]);
+    assert_eq!(code, 1);
+    let finding = only(&findings, "batch-index-out-of-range");
+    assert_eq!(finding["file"], batch.index);
+    assert_eq!(finding["line"], 2);
+    let name = batch.data.rsplit('/').next().unwrap();
+    let text = message(finding);
+    assert!(
+        text.contains(&format!(
+            "points at bytes {size}..{} of evidence/{name}, which has only {size} bytes",
+            size + length
+        )),
+        "{text}"
+    );
+    assert!(findings.iter().all(|f| f["code"] != "batch-count-mismatch"));
+}
+
+#[test]
+fn check_reports_invalid_batch_index_line() {
+    let env = Env::new();
+    let batch = ingested_batch(&env);
+    let index = env.read(&batch.index);
+    let last = index.lines().last().unwrap();
+    env.write(&batch.index, &index.replace(last, "not an index line"));
+    let (code, findings) = env.check_json(&[]);
+    assert_eq!(code, 1);
+    let finding = only(&findings, "batch-index-invalid");
+    assert_eq!(finding["file"], batch.index);
+    assert_eq!(finding["line"], 3);
+    assert!(
+        message(finding).contains("six tab-separated fields"),
+        "{finding}"
+    );
+}
+
+/// Returns a directory outside the case repository with a file `name` of `content`.
+#[cfg(unix)]
+fn outside_file(env: &Env, name: &str, content: &str) -> std::path::PathBuf {
+    let dir = env.home.path().join("outside");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(name), content).unwrap();
+    dir
+}
+
+/// Asserts one `path-symlink` finding for `path` and no finding from reading through it.
+#[cfg(unix)]
+fn assert_symlink_reported(env: &Env, path: &str, incident: &str) {
+    let (code, findings) = env.check_json(&[]);
+    assert_eq!(code, 1);
+    let finding = only(&findings, "path-symlink");
+    assert_eq!(finding["file"], path);
+    assert_eq!(finding["incident"], incident);
+    assert!(message(finding).contains("does not follow"), "{finding}");
+    for code in ["toml-syntax", "evidence-hash-mismatch"] {
+        assert!(
+            findings.iter().all(|f| f["code"] != code),
+            "the link was followed: {findings:#?}"
+        );
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn check_reports_symlinked_incident_directory() {
+    let env = Env::new();
+    env.open("A real incident");
+    let outside = outside_file(&env, "incident.toml", "title = \"broken");
+    let link = "incidents/IR-20260302-LINK";
+    std::os::unix::fs::symlink(&outside, env.repo.join(link)).unwrap();
+    assert_symlink_reported(&env, link, "IR-20260302-LINK");
+}
+
+#[cfg(unix)]
+#[test]
+fn check_reports_symlinked_incidents_directory() {
+    let env = Env::new();
+    let id = env.open("Moved away");
+    let outside = env.home.path().join("outside-incidents");
+    std::fs::rename(env.repo.join("incidents"), &outside).unwrap();
+    std::fs::write(outside.join(&id).join("incident.toml"), "title = \"broken").unwrap();
+    std::os::unix::fs::symlink(&outside, env.repo.join("incidents")).unwrap();
+    let (code, findings) = env.check_json(&[]);
+    assert_eq!(code, 1);
+    let finding = only(&findings, "path-symlink");
+    assert_eq!(finding["file"], "incidents");
+    assert_eq!(finding["incident"], Value::Null);
+    assert!(
+        findings.iter().all(|f| f["code"] != "toml-syntax"),
+        "the link was followed: {findings:#?}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn check_reports_symlinked_record_directory() {
+    let env = Env::new();
+    let id = env.open("Linked timeline");
+    let timeline = format!("incidents/{id}/timeline");
+    std::fs::remove_dir_all(env.repo.join(&timeline)).unwrap();
+    let outside = outside_file(&env, "20260302-090000-abcdef.toml", "at = \"broken");
+    std::os::unix::fs::symlink(&outside, env.repo.join(&timeline)).unwrap();
+    assert_symlink_reported(&env, &timeline, &id);
+}
+
+#[cfg(unix)]
+#[test]
+fn check_reports_symlinked_record_file() {
+    let env = Env::new();
+    let id = env.open("Linked entry");
+    let entry = env.records(&id, "timeline").remove(0);
+    let outside = outside_file(&env, "entry.toml", "at = \"broken");
+    std::fs::remove_file(env.repo.join(&entry)).unwrap();
+    std::os::unix::fs::symlink(outside.join("entry.toml"), env.repo.join(&entry)).unwrap();
+    assert_symlink_reported(&env, &entry, &id);
+}
+
+#[cfg(unix)]
+#[test]
+fn check_reports_symlinked_evidence_file() {
+    let env = Env::demo();
+    let id = env.only_incident();
+    let raw = env
+        .records(&id, "evidence")
+        .remove(0)
+        .replace(".toml", ".json");
+    let outside = outside_file(&env, "alert.json", "{\"other\": \"alert\"}\n");
+    std::fs::remove_file(env.repo.join(&raw)).unwrap();
+    std::os::unix::fs::symlink(outside.join("alert.json"), env.repo.join(&raw)).unwrap();
+    assert_symlink_reported(&env, &raw, &id);
+}
+
+#[cfg(unix)]
+#[test]
+fn check_reports_symlink_tracked_by_git() {
+    let env = Env::new();
+    let id = env.open("Committed link");
+    let link = format!("incidents/{id}/evidence/capture.pcap");
+    std::fs::create_dir_all(env.repo.join(format!("incidents/{id}/evidence"))).unwrap();
+    std::os::unix::fs::symlink("/etc/hostname", env.repo.join(&link)).unwrap();
+    env.commit_all("add a link");
+    let (_, findings) = env.check_json(&[]);
+    let finding = only(&findings, "path-symlink");
+    assert_eq!(
+        finding["file"], link,
+        "the index and the work tree name one link once"
+    );
+    // A checkout without symbolic links, as on Windows, writes the link as a plain file.
+    common::git_stdout(&env, &["config", "core.symlinks", "false"]);
+    std::fs::remove_file(env.repo.join(&link)).unwrap();
+    common::git_stdout(&env, &["checkout", "--", &link]);
+    assert!(!env.repo.join(&link).is_symlink());
+    let (code, findings) = env.check_json(&[]);
+    assert_eq!(code, 1);
+    let finding = only(&findings, "path-symlink");
+    assert_eq!(finding["file"], link);
+    assert_eq!(finding["incident"], id.as_str());
+}
+
+#[test]
+fn check_reports_record_directory_replaced_by_file() {
+    let env = Env::new();
+    let id = env.open("Timeline as a file");
+    let timeline = format!("incidents/{id}/timeline");
+    std::fs::remove_dir_all(env.repo.join(&timeline)).unwrap();
+    env.write(&timeline, "at = \"2026-03-02T09:00:00Z\"\n");
+    let (code, findings) = env.check_json(&[]);
+    assert_eq!(code, 1);
+    let finding = only(&findings, "record-dir-not-directory");
+    assert_eq!(finding["file"], timeline);
+    assert_eq!(finding["incident"], id.as_str());
+    assert!(
+        message(finding).contains("restore the directory from git"),
+        "{finding}"
+    );
+}
+
+#[test]
+fn check_reports_file_in_place_of_incident_directory() {
+    let env = Env::new();
+    env.open("A real incident");
+    env.write("incidents/IR-20260302-FILE", "id = \"IR-20260302-FILE\"\n");
+    let (code, findings) = env.check_json(&[]);
+    assert_eq!(code, 1);
+    let finding = only(&findings, "incident-not-directory");
+    assert_eq!(finding["file"], "incidents/IR-20260302-FILE");
+    assert!(
+        message(finding).contains("move the file out of incidents/"),
+        "{finding}"
+    );
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+}

@@ -85,3 +85,73 @@ fn wazuh_integration_script_ingests_alert() {
         "sshd: brute force trying to get access to the system. Non existent user."
     );
 }
+
+#[test]
+fn init_marks_evidence_as_not_text() {
+    let env = Env::new();
+    let attributes = env.read(".gitattributes");
+    assert!(
+        attributes
+            .lines()
+            .any(|line| line == "incidents/*/evidence/** -text"),
+        "{attributes}"
+    );
+    assert!(
+        attributes.lines().any(|line| line.starts_with("# ")),
+        "the file says why: {attributes}"
+    );
+    let committed = git_stdout(&env, &["show", "--name-only", "--format=", "HEAD"]);
+    assert!(
+        committed.lines().any(|path| path == ".gitattributes"),
+        "{committed}"
+    );
+    for path in [
+        "incidents/IR-20260302-ABCD/evidence/alert-0123456789abcdef.json",
+        "incidents/IR-20260302-ABCD/evidence/alerts-20260302-090000-abcdef.index",
+    ] {
+        assert_eq!(
+            git_stdout(&env, &["check-attr", "text", path]),
+            format!("{path}: text: unset")
+        );
+    }
+}
+
+#[test]
+fn init_appends_evidence_attribute_to_existing_file() {
+    let env = Env::bare();
+    std::fs::create_dir_all(&env.repo).unwrap();
+    env.git(&["init", "-q"]).assert().success();
+    std::fs::write(env.repo.join(".gitattributes"), "*.png binary").unwrap();
+    env.git(&["add", ".gitattributes"]).assert().success();
+    env.git(&["commit", "-qm", "start"]).assert().success();
+    env.ok(&["init"]);
+    let attributes = env.read(".gitattributes");
+    assert!(attributes.starts_with("*.png binary\n\n# "), "{attributes}");
+    assert!(
+        attributes.ends_with("\nincidents/*/evidence/** -text\n"),
+        "{attributes}"
+    );
+    assert_eq!(env.status(), "");
+    env.ok(&["init"]);
+    assert_eq!(env.read(".gitattributes"), attributes, "added once");
+}
+
+#[test]
+fn init_leaves_uncommitted_attributes_alone() {
+    let env = Env::bare();
+    std::fs::create_dir_all(&env.repo).unwrap();
+    env.git(&["init", "-q"]).assert().success();
+    std::fs::write(env.repo.join(".gitattributes"), "*.png binary\n").unwrap();
+    let output = env.casefile(&["init"]).output().unwrap();
+    assert!(output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(
+            ".gitattributes has uncommitted changes, so init leaves it alone; add the line \
+             `incidents/*/evidence/** -text`"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(env.read(".gitattributes"), "*.png binary\n");
+    assert_eq!(env.status(), "?? .gitattributes", "init does not commit it");
+}

@@ -1,6 +1,7 @@
 //! Merge safety with plain `git merge`: records appended on two branches merge without
-//! conflict and nothing is lost, a single value set differently on two branches conflicts, and
-//! files checked out with CRLF line endings still work.
+//! conflict and nothing is lost, a single value set differently on two branches conflicts,
+//! files checked out with CRLF line endings still work, and evidence keeps its bytes in such a
+//! checkout.
 
 mod common;
 
@@ -262,4 +263,130 @@ fn commands_work_on_crlf_checkout() {
     assert_eq!(env.status(), "", "the commits store what git would store");
     let stored = common::git_stdout(&env, &["show", &format!("HEAD:{file}")]);
     assert!(!stored.contains('\r'), "the committed blob has LF endings");
+}
+
+/// Returns the bytes of `HEAD:path` as git stores them.
+fn committed_blob(env: &Env, path: &str) -> Vec<u8> {
+    let output = env
+        .git(&["cat-file", "blob", &format!("HEAD:{path}")])
+        .output()
+        .expect("run git cat-file");
+    assert!(output.status.success(), "no blob at HEAD:{path}");
+    output.stdout
+}
+
+fn carriage_returns(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|byte| **byte == b'\r').count()
+}
+
+/// Returns the evidence files of `id` that are not metadata records, relative to the root.
+fn evidence_files(env: &Env, id: &str) -> Vec<String> {
+    let mut files: Vec<String> = std::fs::read_dir(env.incident_dir(id).join("evidence"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| !name.ends_with(".toml"))
+        .map(|name| format!("incidents/{id}/evidence/{name}"))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn evidence_stays_byte_exact_in_crlf_clone() {
+    let env = Env::new();
+    env.git(&["config", "core.autocrlf", "true"])
+        .assert()
+        .success();
+
+    // A pretty-printed alert whose first lines end in CRLF and the others in LF, as a file
+    // pieced together on Windows would have them.
+    let demo =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/demo/wazuh-alert-100003.json");
+    let mut alert: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(demo).unwrap()).unwrap();
+    let pretty = serde_json::to_string_pretty(&alert).unwrap();
+    let (head, tail) = pretty.split_at(pretty.find("\n  \"rule\"").unwrap());
+    let mixed = format!("{}{tail}\r\n", head.replace('\n', "\r\n"));
+    let alert_path = env.home.path().join("mixed-endings.json");
+    std::fs::write(&alert_path, &mixed).unwrap();
+    let opened = env
+        .ok(&["open", "--alert", alert_path.to_str().unwrap()])
+        .trim()
+        .to_string();
+
+    // JSON lines (LF only) of one attack: the first alert becomes the new incident's own
+    // evidence file, the others a batch with an index.
+    let lines: Vec<String> = (0..3)
+        .map(|n| {
+            alert["id"] = format!("1700000000.{n}").into();
+            alert["timestamp"] = format!("2026-03-01T08:0{n}:00.000+0000").into();
+            serde_json::to_string(&alert).unwrap()
+        })
+        .collect();
+    let input = env.home.path().join("alerts.json");
+    std::fs::write(&input, lines.join("\n") + "\n").unwrap();
+    env.ok(&["ingest", input.to_str().unwrap()]);
+    let ingested = std::fs::read_dir(env.repo.join("incidents"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .find(|name| name.starts_with("IR-") && *name != opened)
+        .expect("the ingest opened a second incident");
+
+    let opened_evidence = evidence_files(&env, &opened);
+    assert_eq!(opened_evidence.len(), 1, "{opened_evidence:?}");
+    let ingested_evidence = evidence_files(&env, &ingested);
+    assert_eq!(ingested_evidence.len(), 3, "{ingested_evidence:?}");
+    let originals: Vec<(String, Vec<u8>)> = opened_evidence
+        .iter()
+        .chain(&ingested_evidence)
+        .map(|path| (path.clone(), std::fs::read(env.repo.join(path)).unwrap()))
+        .collect();
+    assert_eq!(
+        originals[0].1,
+        mixed.as_bytes(),
+        "open keeps the alert's bytes"
+    );
+    for (path, bytes) in &originals {
+        let committed = committed_blob(&env, path);
+        assert!(
+            committed == *bytes,
+            "the commit changed {path}: {} CR bytes stored, {} in the file",
+            carriage_returns(&committed),
+            carriage_returns(bytes)
+        );
+    }
+    assert_eq!(env.status(), "", "git sees the evidence as committed");
+
+    let clone = env.home.path().join("clone");
+    env.git(&[
+        "clone",
+        "-q",
+        "-c",
+        "core.autocrlf=true",
+        ".",
+        clone.to_str().unwrap(),
+    ])
+    .assert()
+    .success();
+    let config = std::fs::read(clone.join("casefile.toml")).unwrap();
+    assert!(
+        config.windows(2).any(|pair| pair == b"\r\n"),
+        "the clone converts text files to CRLF"
+    );
+    for (path, bytes) in &originals {
+        let checked_out = std::fs::read(clone.join(path)).unwrap();
+        assert!(
+            checked_out == *bytes,
+            "the clone changed {path}: {} CR bytes checked out, {} committed",
+            carriage_returns(&checked_out),
+            carriage_returns(bytes)
+        );
+    }
+    let output = env
+        .casefile(&["-C", clone.to_str().unwrap(), "check", "--format", "json"])
+        .output()
+        .unwrap();
+    let findings: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(0), "{findings:#?}");
+    assert!(findings.is_empty(), "{findings:#?}");
 }

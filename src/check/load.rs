@@ -7,6 +7,7 @@ use std::path::Path;
 
 use serde::de::DeserializeOwned;
 
+use crate::error::{Error, Result};
 use crate::incident::id::is_record_id;
 use crate::incident::{
     ActionRecord, EvidenceRecord, Followup, Incident, IncidentFile, IocRecord, Recommendation,
@@ -16,7 +17,7 @@ use crate::incident::{
 use crate::report::{LESSONS_FILE, REPORT_FILE};
 
 use super::records::{self, RecordSite};
-use super::{incident_path, Finding};
+use super::{incident_path, symlink_finding, Finding};
 
 /// One incident directory after reading: the incident when `incident.toml` parsed, the
 /// rendered documents present, and the findings made while reading.
@@ -27,7 +28,81 @@ pub struct Checked {
     pub findings: Vec<Finding>,
 }
 
-pub use crate::incident::incident_dir_names;
+/// The entries of `incidents/` for `check`: the names of the incident directories, and a
+/// finding for each entry that is not a directory. Hidden entries, such as `.gitkeep`, are
+/// skipped, as every command skips them.
+pub struct IncidentDirs {
+    pub names: Vec<String>,
+    pub findings: Vec<Finding>,
+}
+
+/// Lists `incidents/` without following symbolic links; a missing `incidents/` has no entries.
+pub fn incident_dirs(root: &Path) -> Result<IncidentDirs> {
+    let mut listed = IncidentDirs {
+        names: Vec::new(),
+        findings: Vec::new(),
+    };
+    let dir = root.join(INCIDENTS_DIR);
+    match fs::symlink_metadata(&dir) {
+        Ok(metadata) if metadata.is_symlink() => {
+            listed.findings.push(symlink_finding(INCIDENTS_DIR));
+            return Ok(listed);
+        }
+        Ok(metadata) if !metadata.is_dir() => {
+            listed.findings.push(Finding::error(
+                "incident-not-directory",
+                INCIDENTS_DIR,
+                format!(
+                    "`{INCIDENTS_DIR}` is not a directory, so no incident is checked; rename \
+                     the file and restore {INCIDENTS_DIR}/ from git"
+                ),
+            ));
+            return Ok(listed);
+        }
+        Ok(_) => {}
+        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(listed),
+        Err(source) => {
+            return Err(Error::Io {
+                action: "read",
+                path: dir,
+                source,
+            })
+        }
+    }
+    let entries = fs::read_dir(&dir).map_err(Error::io("read directory", &dir))?;
+    for entry in entries {
+        let entry = entry.map_err(Error::io("read directory", &dir))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') {
+            continue;
+        }
+        let kind = entry.file_type().map_err(Error::io("read", entry.path()))?;
+        let shown = format!("{INCIDENTS_DIR}/{name}");
+        if kind.is_dir() {
+            listed.names.push(name);
+        } else if kind.is_symlink() {
+            listed.findings.push(symlink_finding(&shown));
+        } else {
+            listed.findings.push(not_directory_finding(&shown, &name));
+        }
+    }
+    listed.names.sort();
+    Ok(listed)
+}
+
+/// Returns the finding for an entry `incidents/<name>` that is not a directory.
+fn not_directory_finding(shown: &str, name: &str) -> Finding {
+    Finding::error(
+        "incident-not-directory",
+        shown,
+        format!(
+            "`{shown}` is not a directory, but {INCIDENTS_DIR}/ contains one directory per \
+             incident; move the file out of {INCIDENTS_DIR}/, or restore the incident \
+             directory from git"
+        ),
+    )
+    .in_incident(name)
+}
 
 /// Reads every file of the incident in `incidents/<name>` and checks each record on the way.
 pub fn load_incident(root: &Path, name: &str) -> Checked {
@@ -35,7 +110,34 @@ pub fn load_incident(root: &Path, name: &str) -> Checked {
     let absolute = root.join(&relative);
     let listing = Listing::read(&absolute);
     let mut findings = Vec::new();
+    for link in &listing.links {
+        findings.push(symlink_finding(&incident_path(name, link)));
+    }
+    for kind in RECORD_DIRS {
+        if listing.has_file(kind) {
+            findings.push(
+                Finding::error(
+                    "record-dir-not-directory",
+                    incident_path(name, kind),
+                    format!(
+                        "`{}` is a file, but casefile reads the {kind} records from a directory \
+                         of that name, so none of them is checked; move the file away and \
+                         restore the directory from git",
+                        incident_path(name, kind)
+                    ),
+                )
+                .in_incident(name),
+            );
+        }
+    }
     let file_path = incident_path(name, INCIDENT_FILE);
+    if listing.has_link(INCIDENT_FILE) {
+        return Checked {
+            incident: None,
+            documents: Vec::new(),
+            findings,
+        };
+    }
     if !listing.has_file(INCIDENT_FILE) {
         findings.push(Finding::error(
             "incident-file-missing",
@@ -111,16 +213,30 @@ pub fn load_incident(root: &Path, name: &str) -> Checked {
     }
 }
 
+/// The record directories of an incident.
+const RECORD_DIRS: [&str; 7] = [
+    TIMELINE_DIR,
+    IOCS_DIR,
+    ACTIONS_DIR,
+    FOLLOWUPS_DIR,
+    RECOMMENDATIONS_DIR,
+    EVIDENCE_DIR,
+    ENRICHMENT_DIR,
+];
+
 /// The entries of one directory, read once so that each later question about a file or
 /// subdirectory costs no system call.
 ///
 /// In a repository of 10,000 incidents, looking up each optional file and record directory
 /// by name cost about 70,000 of a check's one million system calls (`strace -c`).
 struct Listing {
-    /// Names of regular files (symbolic links followed), sorted.
+    /// Names of regular files, sorted.
     files: Vec<String>,
-    /// Names of directories (symbolic links followed), sorted.
+    /// Names of directories, sorted.
     dirs: Vec<String>,
+    /// Names of symbolic links, sorted. They are not followed, because a link could point
+    /// outside the repository, so a link to a file is in neither `files` nor `dirs`.
+    links: Vec<String>,
 }
 
 impl Listing {
@@ -129,22 +245,19 @@ impl Listing {
         let mut listing = Listing {
             files: Vec::new(),
             dirs: Vec::new(),
+            links: Vec::new(),
         };
         let Ok(entries) = fs::read_dir(dir) else {
             return listing;
         };
         for entry in entries.flatten() {
-            let Ok(mut kind) = entry.file_type() else {
+            let Ok(kind) = entry.file_type() else {
                 continue;
             };
-            if kind.is_symlink() {
-                match fs::metadata(entry.path()) {
-                    Ok(target) => kind = target.file_type(),
-                    Err(_) => continue,
-                }
-            }
             let name = entry.file_name().to_string_lossy().into_owned();
-            if kind.is_file() {
+            if kind.is_symlink() {
+                listing.links.push(name);
+            } else if kind.is_file() {
                 listing.files.push(name);
             } else if kind.is_dir() {
                 listing.dirs.push(name);
@@ -152,7 +265,14 @@ impl Listing {
         }
         listing.files.sort();
         listing.dirs.sort();
+        listing.links.sort();
         listing
+    }
+
+    fn has_link(&self, name: &str) -> bool {
+        self.links
+            .binary_search_by(|link| link.as_str().cmp(name))
+            .is_ok()
     }
 
     fn has_file(&self, name: &str) -> bool {
@@ -209,10 +329,16 @@ impl RecordReader<'_> {
         let Ok(entries) = fs::read_dir(&dir) else {
             return Vec::new();
         };
-        let mut file_names: Vec<String> = entries
-            .filter_map(|entry| entry.ok())
-            .map(|entry| entry.file_name().to_string_lossy().into_owned())
-            .collect();
+        let mut file_names = Vec::new();
+        for entry in entries.filter_map(|entry| entry.ok()) {
+            let file_name = entry.file_name().to_string_lossy().into_owned();
+            if entry.file_type().is_ok_and(|kind| kind.is_symlink()) {
+                let shown = incident_path(self.name, &format!("{kind}/{file_name}"));
+                self.findings.push(symlink_finding(&shown));
+            } else {
+                file_names.push(file_name);
+            }
+        }
         file_names.sort();
         let mut records = Vec::with_capacity(file_names.len());
         for file_name in file_names {

@@ -4,6 +4,7 @@
 //! Every problem becomes a [`Finding`] with a stable code. Nothing here aborts on bad data, so
 //! one broken file does not hide the problems of the others.
 
+mod batches;
 mod documents;
 mod fields;
 mod history;
@@ -140,7 +141,13 @@ pub fn check_repository(
         }
     };
 
-    let names = load::incident_dir_names(root)?;
+    let listed = load::incident_dirs(root)?;
+    findings.extend(listed.findings);
+    let names = listed.names;
+    findings.extend(paths::check_evidence_attribute(
+        git,
+        names.first().map(String::as_str),
+    ));
     let rendered = documents::RenderedShapes::default();
     let check_one = |name: &String| {
         let checked = load::load_incident(root, name);
@@ -286,6 +293,23 @@ fn duplicate_ids(loaded: &[Loaded]) -> Vec<Finding> {
         }
     }
     findings
+}
+
+/// Returns the finding for a symbolic link at `path`, relative to the root with `/`
+/// separators. `check` reports a link instead of reading through it.
+fn symlink_finding(path: &str) -> Finding {
+    let finding = Finding::error(
+        "path-symlink",
+        path,
+        format!(
+            "`{path}` is a symbolic link, which casefile does not follow because it could point \
+             outside the repository; replace the link with the file or directory itself"
+        ),
+    );
+    match path.split('/').nth(1) {
+        Some(name) => finding.in_incident(name),
+        None => finding,
+    }
 }
 
 /// Returns the path of a file inside an incident directory, as findings show it.

@@ -1,13 +1,18 @@
 //! Checks that every path git tracks under `incidents/` can be checked out on Windows and
-//! macOS: no reserved characters or device names, and no two paths that differ only in case.
+//! macOS: no reserved characters or device names, no two paths that differ only in case, no
+//! symbolic links, and evidence that git never converts to other line endings.
 
 use std::collections::HashMap;
 use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::incident::INCIDENTS_DIR;
+use crate::repo::line_endings::{self, EVIDENCE_ATTRIBUTE, GITATTRIBUTES_FILE};
 
-use super::Finding;
+use super::{symlink_finding, Finding};
+
+/// The file mode git records for a symbolic link.
+const SYMLINK_MODE: u32 = 0o120000;
 
 /// Characters that Windows rejects in file names, besides control characters.
 const RESERVED_CHARACTERS: &[char] = &['<', '>', ':', '"', '\\', '|', '?', '*'];
@@ -36,6 +41,11 @@ pub fn check_tracked_paths(index_path: &Path) -> Result<Vec<Finding>> {
         let path = String::from_utf8_lossy(&entry.path);
         if !path.starts_with(&prefix) {
             continue;
+        }
+        // A checkout without symbolic links (Windows, `core.symlinks=false`) writes a link as
+        // a file that contains its target, so the work tree alone does not show it.
+        if entry.mode == SYMLINK_MODE {
+            findings.push(symlink_finding(&path));
         }
         let mut end = 0;
         for component in path.split('/') {
@@ -84,6 +94,33 @@ pub fn check_tracked_paths(index_path: &Path) -> Result<Vec<Finding>> {
         previous.push_str(&path);
     }
     Ok(findings)
+}
+
+/// Returns a warning when git treats evidence files as text, because a checkout with
+/// `core.autocrlf=true` or `eol=crlf` then changes their line endings, and so their SHA-256.
+/// `incident` names an incident directory to look the attribute up in, when there is one.
+pub fn check_evidence_attribute(git: &git2::Repository, incident: Option<&str>) -> Option<Finding> {
+    let fix = format!(
+        "add the line `{EVIDENCE_ATTRIBUTE}` to {GITATTRIBUTES_FILE} (`casefile init` adds it)"
+    );
+    let message = match line_endings::text_evidence(git, incident) {
+        Ok(None) => return None,
+        Ok(Some(text)) => format!(
+            "git may convert the line endings of evidence files, because the `text` \
+             attribute of `{}` is {}, so a checkout with core.autocrlf=true can change their \
+             bytes and their SHA-256; {fix}",
+            text.path, text.text
+        ),
+        Err(error) => format!(
+            "cannot read the git attributes of evidence files ({}); {fix}",
+            error.message()
+        ),
+    };
+    Some(Finding::warning(
+        "evidence-attribute-missing",
+        GITATTRIBUTES_FILE,
+        message,
+    ))
 }
 
 /// Returns whether the index has a file at `path` or a file below a directory `path`.

@@ -26,7 +26,7 @@ pub struct RecordSite<'a> {
 }
 
 impl RecordSite<'_> {
-    fn error(&self, code: &'static str, key: &str, message: String) -> Finding {
+    pub(super) fn error(&self, code: &'static str, key: &str, message: String) -> Finding {
         Finding::error(code, self.file, message)
             .at_line(key_line(self.text, key))
             .in_incident(self.incident)
@@ -197,14 +197,11 @@ pub fn check_enrichment(
     }
 }
 
-/// Checks that the evidence file a metadata record names exists and hashes to its SHA-256.
+/// Checks that the evidence file a metadata record names exists and hashes to its SHA-256,
+/// and for a batch of `ingest`, its index.
 pub fn check_evidence(record: &EvidenceRecord, site: &RecordSite, findings: &mut Vec<Finding>) {
     check_times(site, &[("received", &record.received)], findings);
-    let name_ok = !record.file.is_empty()
-        && !record.file.contains(['/', '\\'])
-        && record.file != ".."
-        && record.file != ".";
-    if !name_ok {
+    if !is_file_name(&record.file) {
         findings.push(site.error(
             "evidence-missing",
             "file",
@@ -216,13 +213,17 @@ pub fn check_evidence(record: &EvidenceRecord, site: &RecordSite, findings: &mut
         return;
     }
     let evidence_path = site.path.with_file_name(&record.file);
-    match std::fs::read(&evidence_path) {
+    let mut size = None;
+    match read_unless_symlink(&evidence_path) {
         Err(_) => findings.push(site.error(
             "evidence-missing",
             "file",
             format!("evidence file evidence/{} is missing", record.file),
         )),
-        Ok(content) => {
+        // A link is reported where the evidence directory is read, and is not followed.
+        Ok(None) => {}
+        Ok(Some(content)) => {
+            size = Some(content.len() as u64);
             let digest = crate::report::hex(&Sha256::digest(&content));
             if !digest.eq_ignore_ascii_case(&record.sha256) {
                 findings.push(site.error(
@@ -236,4 +237,20 @@ pub fn check_evidence(record: &EvidenceRecord, site: &RecordSite, findings: &mut
             }
         }
     }
+    if record.alerts.is_some() || record.index.is_some() {
+        super::batches::check_batch(record, site, size, findings);
+    }
+}
+
+/// Returns whether `name` names a file in the same directory: no separator, not `.` or `..`.
+pub(super) fn is_file_name(name: &str) -> bool {
+    !name.is_empty() && !name.contains(['/', '\\']) && name != "." && name != ".."
+}
+
+/// Reads a whole file, or returns `None` without reading when `path` is a symbolic link.
+pub(super) fn read_unless_symlink(path: &Path) -> std::io::Result<Option<Vec<u8>>> {
+    if std::fs::symlink_metadata(path)?.is_symlink() {
+        return Ok(None);
+    }
+    std::fs::read(path).map(Some)
 }

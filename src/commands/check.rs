@@ -20,10 +20,11 @@ pub enum Format {
 }
 
 /// Validate every incident: required fields, phase history against the data, ATT&CK
-/// techniques, indicators, times, duplicate IDs, portable paths, templates and rendered
-/// documents. With --base, also check the history since REF: records only appended, closed
-/// incidents changed only through a reopen, no back-dated entries. Exits 1 when an error is
-/// found; warnings alone exit 0
+/// techniques, indicators, times, duplicate IDs, portable paths, symbolic links (reported, never
+/// followed), evidence hashes and batch indexes, the attribute that keeps git from converting
+/// evidence line endings, templates and rendered documents. With --base, also check the history
+/// since REF: records only appended, closed incidents changed only through a reopen, no
+/// back-dated entries. Exits 1 when an error is found; warnings alone exit 0
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// Also check the commits since this revision (a branch, tag or commit), from the merge base

@@ -8,12 +8,15 @@ use clap::Args;
 use crate::config::{CONFIG_FILE, CONFIG_TEMPLATE};
 use crate::error::{Error, Result};
 use crate::incident::INCIDENTS_DIR;
+use crate::repo::line_endings::{
+    self, EVIDENCE_ATTRIBUTE, EVIDENCE_ATTRIBUTE_BLOCK, GITATTRIBUTES_FILE,
+};
 use crate::repo::{analyst_from_git, Applied, CaseRepo, Change};
 
 use super::Context;
 
 /// Create a case repository (or adopt an existing git repository) with casefile.toml,
-/// incidents/ and an initial commit
+/// incidents/, a .gitattributes line that keeps evidence byte for byte, and an initial commit
 #[derive(Debug, Args)]
 pub struct InitArgs {
     /// Directory of the case repository; created when missing
@@ -95,6 +98,9 @@ fn init_inside(dir: &Path, context: &Context, extras: Extras) -> Result<PathBuf>
     if !root.join(INCIDENTS_DIR).exists() {
         change.write(keep, "");
     }
+    if let Some(attributes) = gitattributes(&git, &root, context)? {
+        change.write(GITATTRIBUTES_FILE, attributes);
+    }
     let mut optional = Vec::new();
     if extras.github {
         optional.extend(crate::workflow::github_files());
@@ -127,4 +133,51 @@ fn init_inside(dir: &Path, context: &Context, extras: Extras) -> Result<PathBuf>
             Err(error)
         }
     }
+}
+
+/// Returns `.gitattributes` with the evidence attribute appended, or `None` when git already
+/// leaves the line endings of evidence alone. The lines already in the file are kept as they
+/// are. A file with uncommitted changes is left to the analyst, because the init commit would
+/// include those changes.
+fn gitattributes(
+    git: &git2::Repository,
+    root: &Path,
+    context: &Context,
+) -> Result<Option<Vec<u8>>> {
+    let unprotected = line_endings::text_evidence(git, None)
+        .map_err(Error::git("read the git attributes of evidence files"))?;
+    if unprotected.is_none() {
+        return Ok(None);
+    }
+    let uncommitted = git
+        .status_file(Path::new(GITATTRIBUTES_FILE))
+        .is_ok_and(|status| !status.is_empty() && status != git2::Status::IGNORED);
+    if uncommitted {
+        context.warn(format!(
+            "{GITATTRIBUTES_FILE} has uncommitted changes, so init leaves it alone; add the \
+             line `{EVIDENCE_ATTRIBUTE}` to it, which keeps git from converting the line \
+             endings of evidence"
+        ));
+        return Ok(None);
+    }
+    let path = root.join(GITATTRIBUTES_FILE);
+    let mut content = match fs::read(&path) {
+        Ok(content) => content,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(source) => {
+            return Err(Error::Io {
+                action: "read",
+                path,
+                source,
+            })
+        }
+    };
+    if !content.is_empty() {
+        if !content.ends_with(b"\n") {
+            content.push(b'\n');
+        }
+        content.push(b'\n');
+    }
+    content.extend_from_slice(EVIDENCE_ATTRIBUTE_BLOCK.as_bytes());
+    Ok(Some(content))
 }
