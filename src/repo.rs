@@ -20,6 +20,8 @@ use crate::error::{Error, Result};
 pub mod line_endings;
 mod pack;
 
+pub use pack::{deflate_piece, DeflateSpool, DeflatedPiece, Spooled};
+
 use line_endings::{converts_line_endings, stores_with_lf, to_lf};
 
 /// The analyst who runs a command: the git identity of the repository.
@@ -54,6 +56,8 @@ pub struct Change {
     /// Directories the command created in this run, so that no file below them existed
     /// before: their files are written without a journal copy or a temporary file.
     created_dirs: Vec<PathBuf>,
+    /// Zlib streams of prewritten files, compressed while they were written.
+    spooled: Option<Spooled>,
     pub subject: String,
     pub body: Vec<String>,
 }
@@ -64,6 +68,11 @@ impl Change {
             subject: subject.into(),
             ..Change::default()
         }
+    }
+
+    /// Commits prewritten files from the zlib streams in `spooled` where it has them.
+    pub fn spooled(&mut self, spooled: Spooled) {
+        self.spooled = Some(spooled);
     }
 
     /// Adds a file to write, as a path relative to the repository root.
@@ -453,7 +462,15 @@ impl CaseRepo {
                         Ok((pack::encode(ObjectType::Blob, content), None))
                     }
                     BlobSource::File(path) => {
-                        pack::encode_file(path).map(|(object, metadata)| (object, Some(metadata)))
+                        let spooled = match &change.spooled {
+                            Some(spooled) => pack::encode_spooled(path, spooled)?,
+                            None => None,
+                        };
+                        match spooled {
+                            Some((object, metadata)) => Ok((object, Some(metadata))),
+                            None => pack::encode_file(path)
+                                .map(|(object, metadata)| (object, Some(metadata))),
+                        }
                     }
                 })
                 .collect::<Result<_>>()?;

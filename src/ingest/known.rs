@@ -113,14 +113,8 @@ impl KnownAlerts {
     /// Returns whether an alert of `time` is known; records it as known when it is not. An
     /// alert read in this run is remembered by its id alone when it has one, because
     /// identical bytes carry the same id.
-    pub fn check_and_insert(
-        &mut self,
-        sha256: &[u8; 32],
-        alert_id: Option<&str>,
-        time: DateTime<Utc>,
-    ) -> Result<bool> {
-        let id = alert_id.map(id_key);
-        let hash = prefix(sha256);
+    pub fn check_and_insert(&mut self, keys: AlertKeys, time: DateTime<Utc>) -> Result<bool> {
+        let AlertKeys { hash, id } = keys;
         if self.timeless.len() > 0 && self.timeless.contains(id, hash) {
             return Ok(true);
         }
@@ -378,6 +372,23 @@ impl std::hash::Hasher for MinuteHasher {
     }
 }
 
+/// The keys of one alert: of its bytes, and of its id when it has one.
+#[derive(Debug, Clone, Copy)]
+pub struct AlertKeys {
+    hash: u128,
+    id: Option<u128>,
+}
+
+impl AlertKeys {
+    /// Computes the keys of an alert whose bytes have the SHA-256 `sha256`.
+    pub fn new(sha256: &[u8; 32], alert_id: Option<&str>) -> AlertKeys {
+        AlertKeys {
+            hash: prefix(sha256),
+            id: alert_id.map(id_key),
+        }
+    }
+}
+
 /// Returns the first 128 bits of a SHA-256 digest.
 fn prefix(sha256: &[u8; 32]) -> u128 {
     let mut bytes = [0u8; 16];
@@ -423,7 +434,10 @@ mod tests {
                     .is_multiple_of(2)
                     .then(|| format!("1714521601.{number}"));
                 let new = known
-                    .check_and_insert(&digest(number), id.as_deref(), at(minute, second))
+                    .check_and_insert(
+                        AlertKeys::new(&digest(number), id.as_deref()),
+                        at(minute, second),
+                    )
                     .unwrap();
                 assert!(!new, "alert {number} is new");
                 assert!(
@@ -441,7 +455,10 @@ mod tests {
                     .is_multiple_of(2)
                     .then(|| format!("1714521601.{number}"));
                 let repeated = known
-                    .check_and_insert(&digest(number), id.as_deref(), at(minute, second))
+                    .check_and_insert(
+                        AlertKeys::new(&digest(number), id.as_deref()),
+                        at(minute, second),
+                    )
                     .unwrap();
                 assert!(repeated, "alert {number} is known");
             }
@@ -449,13 +466,17 @@ mod tests {
         assert!(known.resident() <= 40);
         // New alerts in a minute that was written out and read back are new once.
         let late = digest(5000);
-        assert!(!known.check_and_insert(&late, None, at(3, 30)).unwrap());
+        assert!(!known
+            .check_and_insert(AlertKeys::new(&late, None), at(3, 30))
+            .unwrap());
         for minute in 50..100 {
             known
-                .check_and_insert(&digest(1), None, at(minute, 0))
+                .check_and_insert(AlertKeys::new(&digest(1), None), at(minute, 0))
                 .unwrap();
         }
-        assert!(known.check_and_insert(&late, None, at(3, 30)).unwrap());
+        assert!(known
+            .check_and_insert(AlertKeys::new(&late, None), at(3, 30))
+            .unwrap());
     }
 
     #[test]
@@ -466,16 +487,21 @@ mod tests {
             .unwrap();
         for minute in 1..10 {
             known
-                .check_and_insert(&digest(100 + minute as u64), None, at(minute, 0))
+                .check_and_insert(
+                    AlertKeys::new(&digest(100 + minute as u64), None),
+                    at(minute, 0),
+                )
                 .unwrap();
         }
         // The same id with other bytes, and the same bytes without the id.
         assert!(known
-            .check_and_insert(&digest(2), Some("1714521601.7"), at(0, 1))
+            .check_and_insert(AlertKeys::new(&digest(2), Some("1714521601.7")), at(0, 1))
             .unwrap());
-        assert!(known.check_and_insert(&digest(1), None, at(0, 1)).unwrap());
+        assert!(known
+            .check_and_insert(AlertKeys::new(&digest(1), None), at(0, 1))
+            .unwrap());
         assert!(!known
-            .check_and_insert(&digest(3), Some("1714521601.8"), at(0, 1))
+            .check_and_insert(AlertKeys::new(&digest(3), Some("1714521601.8")), at(0, 1))
             .unwrap());
     }
 
@@ -503,12 +529,16 @@ mod tests {
                 let id = format!("1714521601.{number}");
                 let time = at(minute, 0);
                 assert!(known
-                    .check_and_insert(&digest(number), Some(&id), time)
+                    .check_and_insert(AlertKeys::new(&digest(number), Some(&id)), time)
                     .unwrap());
-                assert!(known.check_and_insert(&digest(number), None, time).unwrap());
+                assert!(known
+                    .check_and_insert(AlertKeys::new(&digest(number), None), time)
+                    .unwrap());
             }
             let new = digest(500_000 + minute as u64);
-            assert!(!known.check_and_insert(&new, None, at(minute, 0)).unwrap());
+            assert!(!known
+                .check_and_insert(AlertKeys::new(&new, None), at(minute, 0))
+                .unwrap());
             assert!(
                 known.resident() <= 40,
                 "{} keys in memory",
@@ -521,9 +551,11 @@ mod tests {
     fn timeless_records_match_any_minute() {
         let mut known = KnownAlerts::with_limit(4);
         known.insert_stored(&hex(&digest(9)), None, None).unwrap();
-        assert!(known.check_and_insert(&digest(9), None, at(42, 0)).unwrap());
+        assert!(known
+            .check_and_insert(AlertKeys::new(&digest(9), None), at(42, 0))
+            .unwrap());
         assert!(!known
-            .check_and_insert(&digest(10), None, at(42, 0))
+            .check_and_insert(AlertKeys::new(&digest(10), None), at(42, 0))
             .unwrap());
     }
 

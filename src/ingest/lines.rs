@@ -8,6 +8,7 @@ use std::sync::mpsc::{sync_channel, Receiver};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
+use super::known::AlertKeys;
 use crate::alert::{line_json, parse_facts, too_large, AlertFacts, RawAlert, ReadError, Remainder};
 
 /// Bytes of input per chunk. Each chunk's parsed alerts are held in memory until the caller
@@ -27,6 +28,8 @@ pub struct Prepared {
     /// The alert's JSON exactly as in the input.
     pub bytes: Vec<u8>,
     pub sha256: [u8; 32],
+    /// The keys that tell whether the alert was ingested before.
+    pub keys: AlertKeys,
     pub facts: AlertFacts,
 }
 
@@ -39,21 +42,26 @@ impl Prepared {
     ) -> Result<Prepared, ReadError> {
         let facts = parse_facts(json, dedupe_fields)
             .map_err(|error| ReadError::from_alert_error(line, error))?;
+        let sha256 = Sha256::digest(json).into();
         Ok(Prepared {
             line,
             bytes: json.to_vec(),
-            sha256: Sha256::digest(json).into(),
+            keys: AlertKeys::new(&sha256, facts.id.as_deref()),
+            sha256,
             facts,
         })
     }
 
     /// Takes the facts of an alert read by [`crate::alert::AlertReader`].
     pub fn from_raw(raw: RawAlert) -> Prepared {
+        let sha256 = Sha256::digest(&raw.bytes).into();
+        let facts = AlertFacts::of(raw.alert, raw.dedupe_key);
         Prepared {
             line: raw.line,
-            sha256: Sha256::digest(&raw.bytes).into(),
             bytes: raw.bytes,
-            facts: AlertFacts::of(raw.alert, raw.dedupe_key),
+            keys: AlertKeys::new(&sha256, facts.id.as_deref()),
+            sha256,
+            facts,
         }
     }
 }

@@ -5,7 +5,7 @@
 //! The formats are git's pack version 2 and pack index version 2, as described in git's
 //! `Documentation/gitformat-pack.txt`.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs::{self, File};
 use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -107,6 +107,199 @@ impl ObjectEncoder {
             compressed,
         }
     }
+}
+
+/// The zlib header that starts every spooled stream: deflate with a 32 KiB window and no
+/// preset dictionary. Inflaters ignore its level bits.
+const ZLIB_HEADER: [u8; 2] = [0x78, 0x01];
+
+/// A final, empty deflate block with fixed codes, which ends a spooled stream.
+const FINAL_BLOCK: [u8; 2] = [0x03, 0x00];
+
+/// Compressed streams of files written piece by piece, collected in one unlinked temporary
+/// file, so that a large file is compressed while it is written instead of at the commit.
+///
+/// Each piece is compressed on its own as raw deflate blocks ended by a sync flush, as pigz
+/// does, so pieces compress on any thread and no compressor is kept per file. The pieces of
+/// a file joined, with a zlib header, a final block and the Adler-32 of the whole file, are
+/// its zlib stream.
+pub struct DeflateSpool {
+    file: File,
+    len: u64,
+    streams: HashMap<PathBuf, Deflated>,
+}
+
+/// The compressed pieces of one file in the spool.
+struct Deflated {
+    size: u64,
+    adler32: u32,
+    /// Offset and length of each piece in the spool, in file order.
+    pieces: Vec<(u64, usize)>,
+}
+
+/// Bytes of a file compressed on their own by [`deflate_piece`].
+pub struct DeflatedPiece {
+    size: u64,
+    adler32: u32,
+    compressed: Vec<u8>,
+}
+
+thread_local! {
+    /// Each thread's raw deflate compressor, reset for every piece.
+    static COMPRESSOR: std::cell::RefCell<Option<flate2::Compress>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Compresses `bytes` as raw deflate blocks that end with a sync flush, for a
+/// [`DeflateSpool`].
+pub fn deflate_piece(bytes: &[u8]) -> Result<DeflatedPiece> {
+    // Deflate's worst case is a few bytes per 16 KiB block over the input's size.
+    let mut compressed = Vec::with_capacity(bytes.len() + bytes.len() / 1000 + 64);
+    COMPRESSOR.with_borrow_mut(|compressor| {
+        let compressor = compressor
+            .get_or_insert_with(|| flate2::Compress::new(Compression::new(ZLIB_LEVEL), false));
+        compressor.reset();
+        let mut consumed = 0;
+        loop {
+            let before = compressor.total_in();
+            compressor
+                .compress_vec(
+                    &bytes[consumed..],
+                    &mut compressed,
+                    flate2::FlushCompress::Sync,
+                )
+                .map_err(|error| Error::invalid(format!("failed to compress evidence: {error}")))?;
+            consumed += (compressor.total_in() - before) as usize;
+            if consumed == bytes.len() && compressed.len() < compressed.capacity() {
+                return Ok::<(), Error>(());
+            }
+            compressed.reserve(compressed.capacity().max(4096));
+        }
+    })?;
+    Ok(DeflatedPiece {
+        size: bytes.len() as u64,
+        adler32: zlib_rs::adler32::adler32(1, bytes),
+        compressed,
+    })
+}
+
+impl DeflateSpool {
+    pub fn new() -> Result<DeflateSpool> {
+        let file =
+            tempfile::tempfile().map_err(Error::io("create a file in", std::env::temp_dir()))?;
+        Ok(DeflateSpool {
+            file,
+            len: 0,
+            streams: HashMap::new(),
+        })
+    }
+
+    /// Appends `piece`, the next bytes of the file at `path`, to the spool.
+    pub fn append(&mut self, path: &Path, piece: DeflatedPiece) -> Result<()> {
+        let stream = match self.streams.get_mut(path) {
+            Some(stream) => stream,
+            None => self.streams.entry(path.to_path_buf()).or_insert(Deflated {
+                size: 0,
+                adler32: 1,
+                pieces: Vec::new(),
+            }),
+        };
+        if piece.size == 0 {
+            return Ok(());
+        }
+        stream.adler32 =
+            zlib_rs::adler32::adler32_combine(stream.adler32, piece.adler32, piece.size);
+        stream.size += piece.size;
+        self.file
+            .write_all(&piece.compressed)
+            .map_err(Error::io("write", spool_place()))?;
+        stream.pieces.push((self.len, piece.compressed.len()));
+        self.len += piece.compressed.len() as u64;
+        Ok(())
+    }
+
+    /// Ends writing. The streams are read back by [`encode_spooled`].
+    pub fn finish(self) -> Spooled {
+        Spooled {
+            file: std::sync::Mutex::new(self.file),
+            streams: self.streams,
+        }
+    }
+}
+
+/// Names the spool in errors. It has no path: it is removed as soon as it is made.
+fn spool_place() -> PathBuf {
+    std::env::temp_dir().join("(casefile compressed evidence)")
+}
+
+/// The finished spool, by absolute file path.
+pub struct Spooled {
+    file: std::sync::Mutex<File>,
+    streams: HashMap<PathBuf, Deflated>,
+}
+
+impl std::fmt::Debug for Spooled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Spooled({} files)", self.streams.len())
+    }
+}
+
+/// Hashes the file at `path` as a blob and takes its zlib stream from `spooled`. Returns
+/// `None` when the spool has no stream of the file or when the file no longer has the
+/// spooled size and Adler-32, so that the caller compresses it instead.
+pub fn encode_spooled(path: &Path, spooled: &Spooled) -> Result<Option<(Encoded, fs::Metadata)>> {
+    let Some(stream) = spooled.streams.get(path) else {
+        return Ok(None);
+    };
+    let mut file = File::open(path).map_err(Error::io("open", path))?;
+    let metadata = file.metadata().map_err(Error::io("read", path))?;
+    if metadata.len() != stream.size {
+        return Ok(None);
+    }
+    let mut hash = Sha1::new();
+    hash.update(format!("{} {}\0", ObjectType::Blob.str(), stream.size).as_bytes());
+
+    let mut adler32 = 1;
+    let mut buffer = vec![0; READ_CHUNK.min(stream.size as usize + 1)];
+    loop {
+        let count = file.read(&mut buffer).map_err(Error::io("read", path))?;
+        if count == 0 {
+            break;
+        }
+        hash.update(&buffer[..count]);
+        adler32 = zlib_rs::adler32::adler32(adler32, &buffer[..count]);
+    }
+    if adler32 != stream.adler32 {
+        return Ok(None);
+    }
+
+    let length: usize = stream.pieces.iter().map(|(_, length)| length).sum();
+    let mut compressed = Vec::with_capacity(length + 8);
+    compressed.extend_from_slice(&ZLIB_HEADER);
+    {
+        let mut spool = spooled
+            .file
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
+        for (offset, length) in &stream.pieces {
+            let start = compressed.len();
+            compressed.resize(start + length, 0);
+            spool
+                .seek(SeekFrom::Start(*offset))
+                .and_then(|_| spool.read_exact(&mut compressed[start..]))
+                .map_err(Error::io("read", spool_place()))?;
+        }
+    }
+    compressed.extend_from_slice(&FINAL_BLOCK);
+    compressed.extend_from_slice(&stream.adler32.to_be_bytes());
+    let id = Oid::from_bytes(&hash.finalize()).expect("a SHA-1 digest is 20 bytes");
+    let encoded = Encoded {
+        id,
+        kind: ObjectType::Blob,
+        size: stream.size,
+        compressed,
+    };
+    Ok(Some((encoded, metadata)))
 }
 
 /// A pack being written to a temporary file in `objects/pack`.
@@ -291,6 +484,67 @@ fn index_bytes(entries: &mut [(Oid, u64, u32)], pack_checksum: &[u8; 20]) -> Vec
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Returns the bytes that a zlib stream inflates to.
+    fn inflate(stream: &[u8]) -> Vec<u8> {
+        let mut output = Vec::new();
+        flate2::read::ZlibDecoder::new(stream)
+            .read_to_end(&mut output)
+            .unwrap();
+        output
+    }
+
+    #[test]
+    fn spooled_pieces_join_into_one_stream() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("alerts.json");
+        let lines: Vec<String> = (0..20_000)
+            .map(|n| format!("{{\"id\":\"1714521601.{n}\",\"rule\":{{\"id\":\"5710\"}}}}\n"))
+            .collect();
+        let content = lines.concat().into_bytes();
+        fs::write(&path, &content).unwrap();
+        let mut spool = DeflateSpool::new().unwrap();
+        // Pieces of uneven sizes, one of them empty, as flushes give them.
+        for piece in [
+            &content[..1],
+            &content[1..1],
+            &content[1..70_000],
+            &content[70_000..],
+        ] {
+            spool.append(&path, deflate_piece(piece).unwrap()).unwrap();
+        }
+        let spooled = spool.finish();
+        let (encoded, metadata) = encode_spooled(&path, &spooled).unwrap().unwrap();
+        assert_eq!(metadata.len(), content.len() as u64);
+        assert_eq!(encoded.id, encode(ObjectType::Blob, &content).id);
+        assert_eq!(inflate(&encoded.compressed), content);
+
+        // A file that changed after it was spooled is compressed again by the caller.
+        let mut changed = content.clone();
+        changed[10] = b'X';
+        fs::write(&path, &changed).unwrap();
+        assert!(encode_spooled(&path, &spooled).unwrap().is_none());
+        assert!(encode_spooled(&dir.path().join("other.json"), &spooled)
+            .unwrap()
+            .is_none());
+    }
+
+    #[test]
+    fn spooled_empty_file_is_empty_blob() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("empty.index");
+        fs::write(&path, b"").unwrap();
+        let mut spool = DeflateSpool::new().unwrap();
+        spool.append(&path, deflate_piece(b"").unwrap()).unwrap();
+        let spooled = spool.finish();
+        let (encoded, _) = encode_spooled(&path, &spooled).unwrap().unwrap();
+        // `git hash-object /dev/null`
+        assert_eq!(
+            encoded.id.to_string(),
+            "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391"
+        );
+        assert_eq!(inflate(&encoded.compressed), b"");
+    }
 
     #[test]
     fn encode_matches_git_blob_id() {
