@@ -160,7 +160,7 @@ pub fn run(args: IngestArgs, context: &mut Context) -> Result<i32> {
         require_clean_incidents(case_repo)?;
         stop_on_interrupt();
     }
-    let existing = Existing::load(&case_repo.root)?;
+    let existing = Existing::load(&case_repo.root, case_repo.git.path())?;
     for (id, reason) in &existing.broken {
         context.warn(format!("incident {id} is skipped: {reason}"));
     }
@@ -476,7 +476,10 @@ impl Run<'_> {
         self.touched.push(touched);
         self.by_id.insert(id, self.touched.len() - 1);
         if let Some(workspace) = self.workspace {
-            let files = self.files.get_or_insert_with(BatchFiles::start);
+            let spool_dir = workspace.repo.git.path().to_path_buf();
+            let files = self
+                .files
+                .get_or_insert_with(|| BatchFiles::start(spool_dir));
             for (relative, content) in writes {
                 files.create(workspace.repo.root.join(relative), content)?;
             }
@@ -533,7 +536,9 @@ impl Run<'_> {
                 .join(format!("{}.json", touched.batch_record));
             BatchWriter::new(path)
         });
-        let files = self.files.get_or_insert_with(BatchFiles::start);
+        let files = self
+            .files
+            .get_or_insert_with(|| BatchFiles::start(repo.git.path().to_path_buf()));
         let before = batch.buffered();
         batch.push(
             bytes,

@@ -279,12 +279,13 @@ pub struct BatchFiles {
 }
 
 impl BatchFiles {
-    /// Starts the writer thread.
-    pub fn start() -> BatchFiles {
+    /// Starts the writer thread, which keeps compressed evidence in a temporary file in
+    /// `spool_dir`.
+    pub fn start(spool_dir: PathBuf) -> BatchFiles {
         let (sender, receiver) = sync_channel::<Job>(JOBS_QUEUED);
         let thread = std::thread::spawn(move || {
             let mut hashes: HashMap<PathBuf, Sha256> = HashMap::new();
-            let mut spool = DeflateSpool::new()?;
+            let mut spool = DeflateSpool::new(&spool_dir)?;
             while let Ok(first) = receiver.recv() {
                 // The jobs waiting are taken together, so that their buffers compress on all
                 // cores, in pieces: one job alone is a data buffer and a smaller index.
@@ -442,7 +443,8 @@ mod tests {
     #[test]
     fn index_line_round_trips_escaped_id() {
         let mut batch = BatchWriter::new(PathBuf::from("alerts.json"));
-        let mut files = BatchFiles::start();
+        let dir = tempfile::tempdir().unwrap();
+        let mut files = BatchFiles::start(dir.path().to_path_buf());
         let time = "2024-01-01T00:00:00Z".parse().unwrap();
         let id = Some("a\tb\\");
         batch

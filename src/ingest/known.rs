@@ -17,6 +17,7 @@
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
@@ -44,6 +45,8 @@ pub struct KnownAlerts {
     write_out_at: usize,
     spill: Option<File>,
     spill_len: u64,
+    /// The directory of the temporary file; the system's temporary directory when `None`.
+    spill_dir: Option<PathBuf>,
     /// A counter of lookups, for finding the minutes used least recently.
     uses: u64,
 }
@@ -106,8 +109,15 @@ impl KnownAlerts {
             write_out_at: resident_max,
             spill: None,
             spill_len: 0,
+            spill_dir: None,
             uses: 0,
         }
+    }
+
+    /// Makes the temporary file in `dir`, such as the repository's git directory, which
+    /// the ingest writes to anyway, in place of the system's temporary directory.
+    pub fn spill_in(&mut self, dir: &Path) {
+        self.spill_dir = Some(dir.to_path_buf());
     }
 
     /// Returns whether an alert of `time` is known; records it as known when it is not. An
@@ -178,7 +188,8 @@ impl KnownAlerts {
             let spill = self.spill.as_mut().expect("written keys have a file");
             let before = entry.keys.len();
             for written in &entry.written {
-                read_keys(spill, *written, &mut entry.keys)?;
+                read_keys(spill, *written, &mut entry.keys)
+                    .map_err(Error::io("read", spill_place(self.spill_dir.as_deref())))?;
             }
             entry.loaded = true;
             entry.changed = before > 0 || entry.written.len() > 1;
@@ -252,17 +263,20 @@ impl KnownAlerts {
         if bytes.is_empty() {
             return Ok(());
         }
+        let place = spill_place(self.spill_dir.as_deref());
         let spill = match &mut self.spill {
             Some(spill) => spill,
-            None => self.spill.insert(
-                tempfile::tempfile()
-                    .map_err(Error::io("create a file in", std::env::temp_dir()))?,
-            ),
+            None => {
+                let dir = place.parent().expect("the place is inside a directory");
+                let file = tempfile::tempfile_in(dir)
+                    .map_err(Error::io("create a temporary file in", dir))?;
+                self.spill.insert(file)
+            }
         };
         spill
             .seek(SeekFrom::Start(self.spill_len))
             .and_then(|_| spill.write_all(&bytes))
-            .map_err(Error::io("write", spill_place()))?;
+            .map_err(Error::io("write", place))?;
         self.spill_len += bytes.len() as u64;
         Ok(())
     }
@@ -286,17 +300,16 @@ impl Minute {
 }
 
 /// Names the temporary file in errors. It has no path: it is removed as soon as it is made.
-fn spill_place() -> std::path::PathBuf {
-    std::env::temp_dir().join("(casefile known alerts)")
+fn spill_place(dir: Option<&Path>) -> PathBuf {
+    dir.map_or_else(std::env::temp_dir, Path::to_path_buf)
+        .join("(casefile known alerts)")
 }
 
 /// Adds the keys of one part of the temporary file to `keys`.
-fn read_keys(spill: &mut File, written: Written, keys: &mut Keys) -> Result<()> {
+fn read_keys(spill: &mut File, written: Written, keys: &mut Keys) -> std::io::Result<()> {
     let mut bytes = vec![0; (written.ids + written.hashes) * KEY_BYTES];
-    spill
-        .seek(SeekFrom::Start(written.offset))
-        .and_then(|_| spill.read_exact(&mut bytes))
-        .map_err(Error::io("read", spill_place()))?;
+    spill.seek(SeekFrom::Start(written.offset))?;
+    spill.read_exact(&mut bytes)?;
     let mut read = bytes
         .chunks_exact(KEY_BYTES)
         .map(|chunk| u128::from_le_bytes(chunk.try_into().expect("16 bytes")));

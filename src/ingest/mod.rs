@@ -43,9 +43,11 @@ pub struct Existing {
 }
 
 impl Existing {
-    /// Reads every incident's evidence records and batch indexes.
-    pub fn load(root: &Path) -> Result<Existing> {
+    /// Reads every incident's evidence records and batch indexes. Keys of known alerts
+    /// that do not fit in memory go to a temporary file in `spill_dir`.
+    pub fn load(root: &Path, spill_dir: &Path) -> Result<Existing> {
         let mut existing = Existing::default();
+        existing.known.spill_in(spill_dir);
         for id in list_ids(root)? {
             let incident = match Incident::load(root, &id) {
                 Ok(incident) => incident,

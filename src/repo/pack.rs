@@ -125,6 +125,8 @@ const FINAL_BLOCK: [u8; 2] = [0x03, 0x00];
 /// its zlib stream.
 pub struct DeflateSpool {
     file: File,
+    /// The spool's name in errors. It has no path: it is removed as soon as it is made.
+    place: PathBuf,
     len: u64,
     streams: HashMap<PathBuf, Deflated>,
 }
@@ -184,11 +186,13 @@ pub fn deflate_piece(bytes: &[u8]) -> Result<DeflatedPiece> {
 }
 
 impl DeflateSpool {
-    pub fn new() -> Result<DeflateSpool> {
+    /// Creates the spool as an unlinked temporary file in `dir`.
+    pub fn new(dir: &Path) -> Result<DeflateSpool> {
         let file =
-            tempfile::tempfile().map_err(Error::io("create a file in", std::env::temp_dir()))?;
+            tempfile::tempfile_in(dir).map_err(Error::io("create a temporary file in", dir))?;
         Ok(DeflateSpool {
             file,
+            place: dir.join("(casefile compressed evidence)"),
             len: 0,
             streams: HashMap::new(),
         })
@@ -212,7 +216,7 @@ impl DeflateSpool {
         stream.size += piece.size;
         self.file
             .write_all(&piece.compressed)
-            .map_err(Error::io("write", spool_place()))?;
+            .map_err(Error::io("write", &self.place))?;
         stream.pieces.push((self.len, piece.compressed.len()));
         self.len += piece.compressed.len() as u64;
         Ok(())
@@ -222,19 +226,16 @@ impl DeflateSpool {
     pub fn finish(self) -> Spooled {
         Spooled {
             file: std::sync::Mutex::new(self.file),
+            place: self.place,
             streams: self.streams,
         }
     }
 }
 
-/// Names the spool in errors. It has no path: it is removed as soon as it is made.
-fn spool_place() -> PathBuf {
-    std::env::temp_dir().join("(casefile compressed evidence)")
-}
-
 /// The finished spool, by absolute file path.
 pub struct Spooled {
     file: std::sync::Mutex<File>,
+    place: PathBuf,
     streams: HashMap<PathBuf, Deflated>,
 }
 
@@ -287,7 +288,7 @@ pub fn encode_spooled(path: &Path, spooled: &Spooled) -> Result<Option<(Encoded,
             spool
                 .seek(SeekFrom::Start(*offset))
                 .and_then(|_| spool.read_exact(&mut compressed[start..]))
-                .map_err(Error::io("read", spool_place()))?;
+                .map_err(Error::io("read", &spooled.place))?;
         }
     }
     compressed.extend_from_slice(&FINAL_BLOCK);
@@ -503,7 +504,7 @@ mod tests {
             .collect();
         let content = lines.concat().into_bytes();
         fs::write(&path, &content).unwrap();
-        let mut spool = DeflateSpool::new().unwrap();
+        let mut spool = DeflateSpool::new(dir.path()).unwrap();
         // Pieces of uneven sizes, one of them empty, as flushes give them.
         for piece in [
             &content[..1],
@@ -534,7 +535,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("empty.index");
         fs::write(&path, b"").unwrap();
-        let mut spool = DeflateSpool::new().unwrap();
+        let mut spool = DeflateSpool::new(dir.path()).unwrap();
         spool.append(&path, deflate_piece(b"").unwrap()).unwrap();
         let spooled = spool.finish();
         let (encoded, _) = encode_spooled(&path, &spooled).unwrap().unwrap();
