@@ -48,6 +48,19 @@ pub fn format_time(time: DateTime<Utc>) -> String {
     time.to_rfc3339_opts(SecondsFormat::AutoSi, true)
 }
 
+/// Compares two times of records by the instant they name. Text comparison put
+/// `09:59:00.5Z` before `09:59:00Z`, and an offset such as `+02:00` anywhere. A value that
+/// is not RFC 3339, which `casefile check` reports, is compared as text.
+pub fn compare_times(a: &str, b: &str) -> std::cmp::Ordering {
+    match (
+        DateTime::parse_from_rfc3339(a),
+        DateTime::parse_from_rfc3339(b),
+    ) {
+        (Ok(a), Ok(b)) => a.cmp(&b),
+        _ => a.cmp(b),
+    }
+}
+
 /// Parses a time that carries an explicit offset or zone.
 ///
 /// Accepted: RFC 3339 (`2026-12-04T10:00:00Z`, `...+01:00`), offsets without a colon as Wazuh
@@ -155,6 +168,27 @@ pub fn parse_date(input: &str) -> Result<chrono::NaiveDate> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn record_times_compare_by_instant() {
+        use std::cmp::Ordering;
+        assert_eq!(
+            compare_times("2026-01-01T09:59:00.5Z", "2026-01-01T09:59:00Z"),
+            Ordering::Greater
+        );
+        assert_eq!(
+            compare_times("2026-01-01T11:00:00+02:00", "2026-01-01T10:00:00Z"),
+            Ordering::Less
+        );
+        assert_eq!(
+            compare_times("2026-01-01T12:00:00+02:00", "2026-01-01T10:00:00Z"),
+            Ordering::Equal
+        );
+        assert_eq!(
+            compare_times("not a time", "2026-01-01T10:00:00Z"),
+            Ordering::Greater
+        );
+    }
 
     #[test]
     fn parse_time_accepts_wazuh_offset_without_colon() {

@@ -168,3 +168,26 @@ fn search_finds_any_spelling() {
     let output = env.run(&["search", "198.51.100.1"]);
     assert_eq!(output.status.code(), Some(1), "no hit exits 1");
 }
+
+#[test]
+fn ioc_sightings_merge_by_instant() {
+    let mut env = Env::new();
+    let id = env.open("Beaconing host");
+    let path = write_log(&env);
+    env.at("2026-01-01T09:59:00.500Z");
+    env.ok(&["ioc", "add", &id, "45.33.32.156"]);
+    // Earlier by the clock, later as text: `00Z` sorts after `00.500Z`.
+    env.at("2026-01-01T09:59:00Z");
+    env.ok(&["ioc", "extract", &id, &path]);
+    let listing: Value =
+        serde_json::from_str(&env.ok(&["--json", "ioc", "list", &id, "--no-defang"])).unwrap();
+    let ip = listing
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["value"] == "45.33.32.156")
+        .unwrap();
+    assert_eq!(ip["sightings"], 2);
+    assert_eq!(ip["first_seen"], "2026-01-01T09:59:00Z");
+    assert_eq!(ip["last_seen"], "2026-01-01T09:59:00.500Z");
+}

@@ -11,7 +11,7 @@ use clap::Args;
 use serde::Serialize;
 
 use crate::alert::{Alert, AlertFacts, AlertReader, InputLayout, Observable};
-use crate::clock::format_time;
+use crate::clock::{compare_times, format_time};
 use crate::error::{Error, Result};
 use crate::incident::id::new_record_id;
 use crate::incident::{
@@ -888,7 +888,7 @@ impl Touched {
                     record.kind == *kind
                         && &record.value == value
                         && record.source == source
-                        && record.last_seen >= last
+                        && compare_times(&record.last_seen, &last).is_ge()
                 })
             });
             if covered {

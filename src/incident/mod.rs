@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use crate::clock::compare_times;
 use crate::error::{Error, Result};
 use crate::ioc::IocType;
 use crate::phase::Phase;
@@ -301,10 +302,10 @@ impl Incident {
             match index.get(&key) {
                 Some(&position) => {
                     let ioc = &mut merged[position];
-                    if record.first_seen < ioc.first_seen {
+                    if compare_times(&record.first_seen, &ioc.first_seen).is_lt() {
                         ioc.first_seen = record.first_seen.clone();
                     }
-                    if record.last_seen > ioc.last_seen {
+                    if compare_times(&record.last_seen, &ioc.last_seen).is_gt() {
                         ioc.last_seen = record.last_seen.clone();
                     }
                     if !ioc.sources.contains(&record.source) {
@@ -364,7 +365,7 @@ impl Incident {
         {
             let target = update.updates.as_deref().unwrap_or_default();
             if let Some(action) = actions.iter_mut().find(|action| action.id == target) {
-                if update.recorded >= action.updated {
+                if compare_times(&update.recorded, &action.updated).is_ge() {
                     action.status = update.status;
                     action.updated = update.recorded.clone();
                     action.updated_by = update.actor.clone();
