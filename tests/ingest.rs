@@ -309,6 +309,44 @@ fn ingest_keeps_batch_evidence_byte_for_byte() {
 }
 
 #[test]
+fn ingest_batch_record_describes_its_own_alerts() {
+    let env = Env::new();
+    // The first alert opens the incident and is its own evidence file; the batch holds the
+    // other three, out of time order.
+    let lines = [
+        brute_force("5.0", "2024-05-01T09:00:00.000+0000", "192.0.2.45"),
+        brute_force("5.1", "2024-05-01T09:20:00.000+0000", "192.0.2.45"),
+        brute_force("5.2", "2024-05-01T09:10:00.000+0000", "192.0.2.45"),
+        brute_force("5.3", "2024-05-01T09:15:00.000+0000", "192.0.2.45"),
+    ];
+    let input = write_input(&env, "batch.json", &lines);
+    let (_, result) = ingest_json(&env, &[&input]);
+    let id = result["summary"]["incidents"][0]["id"].as_str().unwrap();
+    let evidence = env.incident_dir(id).join("evidence");
+    let record_path = std::fs::read_dir(&evidence)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.extension().is_some_and(|e| e == "toml")
+                && p.file_name()
+                    .unwrap()
+                    .to_str()
+                    .unwrap()
+                    .starts_with("alerts-")
+        })
+        .expect("a batch record");
+    let record: toml::Value =
+        toml::from_str(&std::fs::read_to_string(record_path).unwrap()).unwrap();
+    assert_eq!(record["alerts"].as_integer(), Some(3));
+    assert_eq!(
+        record["first_alert_time"].as_str(),
+        Some("2024-05-01T09:10:00Z")
+    );
+    assert_eq!(record["alert_time"].as_str(), Some("2024-05-01T09:20:00Z"));
+    assert_eq!(record["rule_id"].as_str(), Some("5712"));
+}
+
+#[test]
 fn ingest_reads_array_and_single_object_from_stdin() {
     let env = Env::new();
     let array = format!(

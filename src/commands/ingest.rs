@@ -790,12 +790,12 @@ impl Touched {
                 actor: actor.clone(),
                 origin: origins.to_string(),
                 alert_id: None,
-                rule_id: self.rules.keys().next().cloned(),
-                alert_time: self.last.map(format_time),
+                rule_id: batch.rule().map(str::to_string),
+                alert_time: batch.last.map(format_time),
                 dedupe_key: Some(self.dedupe_key.clone()),
                 alerts: Some(batch.alerts),
                 index: Some(index),
-                first_alert_time: self.first.map(format_time),
+                first_alert_time: batch.first.map(format_time),
             };
             change.write(
                 dir.join(EVIDENCE_DIR)

@@ -137,6 +137,12 @@ pub struct BatchWriter {
     written: u64,
     pub alerts: u64,
     created: bool,
+    /// The earliest and latest alert time of the batch's alerts.
+    pub first: Option<DateTime<Utc>>,
+    pub last: Option<DateTime<Utc>>,
+    /// The rule of the batch's alerts, while they all have the same one.
+    rule: Option<String>,
+    mixed_rules: bool,
 }
 
 impl BatchWriter {
@@ -152,6 +158,10 @@ impl BatchWriter {
             written: 0,
             alerts: 0,
             created: false,
+            first: None,
+            last: None,
+            rule: None,
+            mixed_rules: false,
         }
     }
 
@@ -188,6 +198,16 @@ impl BatchWriter {
         push_time(index, alert_time);
         index.push(b'\n');
         self.alerts += 1;
+        self.first = Some(self.first.map_or(alert_time, |first| first.min(alert_time)));
+        self.last = Some(self.last.map_or(alert_time, |last| last.max(alert_time)));
+        match &self.rule {
+            None if !self.mixed_rules => self.rule = Some(rule_id.to_string()),
+            Some(rule) if rule != rule_id => {
+                self.rule = None;
+                self.mixed_rules = true;
+            }
+            _ => {}
+        }
         if self.data.len() >= FLUSH_BYTES {
             self.flush(files)?;
         }
@@ -225,6 +245,11 @@ impl BatchWriter {
             let _ = std::fs::remove_file(&self.data_path);
             let _ = std::fs::remove_file(&self.index_path);
         }
+    }
+
+    /// Returns the rule of the batch's alerts, or `None` when they have several.
+    pub fn rule(&self) -> Option<&str> {
+        self.rule.as_deref()
     }
 
     pub fn size(&self) -> u64 {
@@ -438,6 +463,29 @@ mod tests {
             push_time(&mut written, time);
             assert_eq!(String::from_utf8(written).unwrap(), format_time(time));
         }
+    }
+
+    #[test]
+    fn batch_rule_only_while_alerts_share_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut files = BatchFiles::start(dir.path().to_path_buf());
+        let mut batch = BatchWriter::new(dir.path().join("alerts.json"));
+        let time = "2024-01-01T00:00:00Z".parse().unwrap();
+        batch
+            .push(b"{}", &[0; 32], None, "5710", time, &mut files)
+            .unwrap();
+        batch
+            .push(b"{}", &[1; 32], None, "5710", time, &mut files)
+            .unwrap();
+        assert_eq!(batch.rule(), Some("5710"));
+        batch
+            .push(b"{}", &[2; 32], None, "5712", time, &mut files)
+            .unwrap();
+        assert_eq!(batch.rule(), None);
+        batch
+            .push(b"{}", &[3; 32], None, "5710", time, &mut files)
+            .unwrap();
+        assert_eq!(batch.rule(), None);
     }
 
     #[test]
