@@ -114,6 +114,19 @@ fn extract_missing_file_fails() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("/nonexistent.log"));
 }
 
+/// Returns the merged indicator `value` from `ioc list --json` of incident `id`.
+fn listed_ioc(env: &Env, id: &str, value: &str) -> Value {
+    let listing: Value =
+        serde_json::from_str(&env.ok(&["--json", "ioc", "list", id, "--no-defang"])).unwrap();
+    listing
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|ioc| ioc["value"] == value)
+        .cloned()
+        .unwrap_or_else(|| panic!("{value} is not listed: {listing}"))
+}
+
 #[test]
 fn ioc_extract_adds_once_with_source() {
     let env = Env::new();
@@ -121,14 +134,7 @@ fn ioc_extract_adds_once_with_source() {
     let path = write_log(&env);
     let stdout = env.ok(&["ioc", "extract", &id, &path]);
     assert!(stdout.contains("ipv4\t45.33.32[.]156"), "{stdout}");
-    let listing: Value =
-        serde_json::from_str(&env.ok(&["--json", "ioc", "list", &id, "--no-defang"])).unwrap();
-    let ip = listing
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|i| i["value"] == "45.33.32.156")
-        .unwrap();
+    let ip = listed_ioc(&env, &id, "45.33.32.156");
     assert_eq!(ip["sources"][0], "extract: beacon.log");
     let commits = env.commit_count();
     env.ok(&["ioc", "extract", &id, &path]);
@@ -179,14 +185,7 @@ fn ioc_sightings_merge_by_instant() {
     // Earlier by the clock, later as text: `00Z` sorts after `00.500Z`.
     env.at("2026-01-01T09:59:00Z");
     env.ok(&["ioc", "extract", &id, &path]);
-    let listing: Value =
-        serde_json::from_str(&env.ok(&["--json", "ioc", "list", &id, "--no-defang"])).unwrap();
-    let ip = listing
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|i| i["value"] == "45.33.32.156")
-        .unwrap();
+    let ip = listed_ioc(&env, &id, "45.33.32.156");
     assert_eq!(ip["sightings"], 2);
     assert_eq!(ip["first_seen"], "2026-01-01T09:59:00Z");
     assert_eq!(ip["last_seen"], "2026-01-01T09:59:00.500Z");

@@ -10,8 +10,8 @@
 //! a minute arrives. Wazuh writes alerts in time order, and a file read twice repeats that
 //! order, so a minute is seldom read back more than once.
 //!
-//! NOTE: one minute's keys stay in memory together, so the memory bound holds while no
-//! minute has more than about a quarter of [`RESIDENT_KEYS_MAX`] alerts (over a thousand
+//! NOTE: one minute's keys stay in memory together, so memory stays within the bound while
+//! no minute has more than about a quarter of [`RESIDENT_KEYS_MAX`] alerts (over a thousand
 //! alerts a second).
 
 use std::collections::{HashMap, HashSet};
@@ -33,7 +33,7 @@ const KEY_BYTES: usize = 16;
 
 /// Alerts already ingested or read in this run.
 pub struct KnownAlerts {
-    minutes: HashMap<i64, Minute, BuildMinuteHasher>,
+    minutes: HashMap<i64, Minute, BuildKeyHasher>,
     /// Keys of evidence records that name no alert time, always in memory. Only evidence
     /// attached by hand lacks one, so there are few.
     timeless: Keys,
@@ -61,9 +61,9 @@ impl Default for KnownAlerts {
 #[derive(Default)]
 struct Keys {
     /// Keys of alert ids.
-    ids: HashSet<u128, BuildPrefixHasher>,
+    ids: HashSet<u128, BuildKeyHasher>,
     /// Keys of alert bytes.
-    hashes: HashSet<u128, BuildPrefixHasher>,
+    hashes: HashSet<u128, BuildKeyHasher>,
 }
 
 impl Keys {
@@ -162,17 +162,23 @@ impl KnownAlerts {
         // its own span of time, so reading minutes back here would read the file once per
         // incident. Added keys wait in memory and are written beside the minute's other parts.
         let minute = minute_of(time);
+        let entry = self.touch(minute);
+        let before = entry.keys.len();
+        entry.keys.hashes.extend(hash);
+        entry.keys.ids.extend(id);
+        let added = entry.keys.len() - before;
+        self.added(minute, added)
+    }
+
+    /// Returns `minute`, added when it is new, and marks it used.
+    fn touch(&mut self, minute: i64) -> &mut Minute {
         self.uses += 1;
         let entry = self
             .minutes
             .entry(minute)
             .or_insert_with(Minute::first_seen);
         entry.last_use = self.uses;
-        let before = entry.keys.len();
-        entry.keys.hashes.extend(hash);
-        entry.keys.ids.extend(id);
-        let added = entry.keys.len() - before;
-        self.added(minute, added)
+        entry
     }
 
     /// Returns the keys of `minute`, read back from the temporary file if they were written
@@ -214,7 +220,7 @@ impl KnownAlerts {
         self.limit_memory(minute)
     }
 
-    /// Writes out the minutes used least recently when memory holds too many keys.
+    /// Writes out the minutes used least recently when memory has too many keys.
     fn limit_memory(&mut self, current: i64) -> Result<()> {
         if self.resident > self.write_out_at {
             self.write_out(current)?;
@@ -224,7 +230,7 @@ impl KnownAlerts {
     }
 
     /// Writes minutes other than `current` to the temporary file, least recently used first,
-    /// until memory holds three quarters of the limit.
+    /// until memory has three quarters of the limit.
     fn write_out(&mut self, current: i64) -> Result<()> {
         let mut candidates: Vec<(u64, i64)> = self
             .minutes
@@ -249,7 +255,7 @@ impl KnownAlerts {
                 for key in entry.keys.ids.iter().chain(&entry.keys.hashes) {
                     bytes.extend_from_slice(&key.to_le_bytes());
                 }
-                // A loaded minute holds every key, so its one new part replaces the others.
+                // A loaded minute has every key in memory, so its one new part replaces the others.
                 if entry.loaded {
                     entry.written.clear();
                 }
@@ -323,65 +329,43 @@ fn minute_of(time: DateTime<Utc>) -> i64 {
     time.timestamp().div_euclid(60)
 }
 
-/// Hashes a SHA-256 prefix by taking its low 64 bits. The keys come from SHA-256, so they
-/// are uniformly distributed and no input can crowd one bucket: SipHash is not needed.
+/// Hashes the keys of the record's tables, which need no SipHash. A SHA-256 prefix is
+/// uniformly distributed, so its low 64 bits are its hash and no input can crowd one
+/// bucket. A minute number is multiplied by 2^64 divided by the golden ratio, which spreads
+/// consecutive minutes over the whole table, high bits included.
 #[derive(Default, Clone, Copy)]
-struct BuildPrefixHasher;
+struct BuildKeyHasher;
 
-impl std::hash::BuildHasher for BuildPrefixHasher {
-    type Hasher = PrefixHasher;
+impl std::hash::BuildHasher for BuildKeyHasher {
+    type Hasher = KeyHasher;
 
-    fn build_hasher(&self) -> PrefixHasher {
-        PrefixHasher(0)
+    fn build_hasher(&self) -> KeyHasher {
+        KeyHasher(0)
     }
 }
 
-struct PrefixHasher(u64);
+struct KeyHasher(u64);
 
-impl std::hash::Hasher for PrefixHasher {
+/// 2^64 divided by the golden ratio.
+const GOLDEN: u64 = 0x9e37_79b9_7f4a_7c15;
+
+impl std::hash::Hasher for KeyHasher {
     fn finish(&self) -> u64 {
         self.0
     }
 
     fn write(&mut self, bytes: &[u8]) {
         for byte in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(*byte);
+            self.0 = (self.0.rotate_left(8) ^ u64::from(*byte)).wrapping_mul(GOLDEN);
         }
     }
 
     fn write_u128(&mut self, value: u128) {
         self.0 = value as u64;
     }
-}
-
-/// Hashes a minute number by multiplying it by 2^64 divided by the golden ratio, which
-/// spreads consecutive minutes over the whole table, high bits included.
-#[derive(Default, Clone, Copy)]
-struct BuildMinuteHasher;
-
-impl std::hash::BuildHasher for BuildMinuteHasher {
-    type Hasher = MinuteHasher;
-
-    fn build_hasher(&self) -> MinuteHasher {
-        MinuteHasher(0)
-    }
-}
-
-struct MinuteHasher(u64);
-
-impl std::hash::Hasher for MinuteHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for byte in bytes {
-            self.0 = (self.0.rotate_left(8) ^ u64::from(*byte)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        }
-    }
 
     fn write_i64(&mut self, value: i64) {
-        self.0 = (value as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        self.0 = (value as u64).wrapping_mul(GOLDEN);
     }
 }
 
@@ -436,6 +420,14 @@ mod tests {
         Sha256::digest(number.to_le_bytes()).into()
     }
 
+    /// Returns the keys of alert `number`, which has an id when the number is even.
+    fn numbered(number: u64) -> AlertKeys {
+        let id = number
+            .is_multiple_of(2)
+            .then(|| format!("1714521601.{number}"));
+        AlertKeys::new(&digest(number), id.as_deref())
+    }
+
     #[test]
     fn keys_written_out_are_still_known() {
         let mut known = KnownAlerts::with_limit(40);
@@ -443,14 +435,8 @@ mod tests {
         for minute in 0..100 {
             for second in 0..10 {
                 let number = (minute * 10 + second) as u64;
-                let id = number
-                    .is_multiple_of(2)
-                    .then(|| format!("1714521601.{number}"));
                 let new = known
-                    .check_and_insert(
-                        AlertKeys::new(&digest(number), id.as_deref()),
-                        at(minute, second),
-                    )
+                    .check_and_insert(numbered(number), at(minute, second))
                     .unwrap();
                 assert!(!new, "alert {number} is new");
                 assert!(
@@ -464,14 +450,8 @@ mod tests {
         for minute in 0..100 {
             for second in 0..10 {
                 let number = (minute * 10 + second) as u64;
-                let id = number
-                    .is_multiple_of(2)
-                    .then(|| format!("1714521601.{number}"));
                 let repeated = known
-                    .check_and_insert(
-                        AlertKeys::new(&digest(number), id.as_deref()),
-                        at(minute, second),
-                    )
+                    .check_and_insert(numbered(number), at(minute, second))
                     .unwrap();
                 assert!(repeated, "alert {number} is known");
             }
