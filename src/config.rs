@@ -189,7 +189,8 @@ impl Config {
     /// Reads and validates `casefile.toml` from the repository root.
     pub fn load(root: &Path) -> Result<Self> {
         let path = root.join(CONFIG_FILE);
-        let text = std::fs::read_to_string(&path).map_err(Error::io("read", &path))?;
+        // A parse error quotes the line it failed on, so a link could show another file's.
+        let text = crate::incident::read_case_file(&path)?;
         Self::parse(&text, &path)
     }
 

@@ -53,7 +53,7 @@ impl Playbook {
 
     /// Parses a playbook file.
     pub fn read(path: &Path) -> Result<Playbook> {
-        let text = std::fs::read_to_string(path).map_err(Error::io("read", path))?;
+        let text = crate::incident::read_case_file(path)?;
         toml::from_str(&text).map_err(|source| Error::Toml {
             path: path.to_path_buf(),
             source: Box::new(source),

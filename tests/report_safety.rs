@@ -207,3 +207,57 @@ fn report_marks_control_characters() {
     assert!(html.contains("user [U+001B][31mroot[U+0007] zero[U+200B]width"));
     assert!(!html.contains('\u{1b}'));
 }
+
+/// Replaces `path` with a symbolic link to a file outside the repository that holds a
+/// secret, as a pull request can, and returns the secret.
+#[cfg(unix)]
+fn link_to_secret(env: &Env, path: &std::path::Path) -> &'static str {
+    let secret = "BEGIN OPENSSH PRIVATE KEY runner-secret";
+    let outside = env.home.path().join("id_ed25519");
+    std::fs::write(&outside, format!("{secret}\n")).unwrap();
+    let _ = std::fs::remove_file(path);
+    std::os::unix::fs::symlink(&outside, path).unwrap();
+    secret
+}
+
+#[cfg(unix)]
+#[test]
+fn report_refuses_linked_notes() {
+    let env = Env::new();
+    let id = env.open("SSH brute force on web-01");
+    let notes = env.incident_dir(&id).join("notes.md");
+    let secret = link_to_secret(&env, &notes);
+    let output = env.run(&["report", &id, "-o", "-"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("notes.md` is a symbolic link"), "{stderr}");
+    assert!(!String::from_utf8_lossy(&output.stdout).contains(secret));
+    assert!(!stderr.contains(secret));
+}
+
+#[cfg(unix)]
+#[test]
+fn commands_refuse_linked_records_and_settings() {
+    let env = Env::new();
+    let id = env.open("SSH brute force on web-01");
+    env.ok(&["timeline", "add", &id, "First failed login"]);
+    let timeline = env.incident_dir(&id).join("timeline");
+    let record = std::fs::read_dir(&timeline)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .next()
+        .unwrap();
+    let secret = link_to_secret(&env, &record);
+    let stderr = env.fails(&["show", &id]);
+    assert!(stderr.contains("is a symbolic link"), "{stderr}");
+    assert!(!stderr.contains(secret));
+
+    // A TOML error quotes the line it failed on, so the settings are not read through a link.
+    let secret = link_to_secret(&env, &env.repo.join("casefile.toml"));
+    let stderr = env.fails(&["list"]);
+    assert!(
+        stderr.contains("casefile.toml` is a symbolic link"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(secret));
+}

@@ -220,13 +220,15 @@ impl Incident {
     /// Reads the incident in `dir` (relative to `root`).
     pub fn load_dir(root: &Path, dir: &Path) -> Result<Incident> {
         let absolute = root.join(dir);
+        reject_link(&absolute)?;
         let path = absolute.join(INCIDENT_FILE);
-        let text = fs::read_to_string(&path).map_err(Error::io("read", &path))?;
+        let text = read_case_file(&path)?;
         let file: IncidentFile = toml::from_str(&text).map_err(|source| Error::Toml {
             path: path.clone(),
             source: Box::new(source),
         })?;
         let notes_path = absolute.join(NOTES_FILE);
+        reject_link(&notes_path)?;
         let notes = fs::read_to_string(&notes_path).ok();
         let mut incident = Incident {
             dir: dir.to_path_buf(),
@@ -435,6 +437,7 @@ pub fn list_ids(root: &Path) -> Result<Vec<String>> {
 /// `incidents/` has none.
 pub fn incident_dir_names(root: &Path) -> Result<Vec<String>> {
     let dir = root.join(INCIDENTS_DIR);
+    reject_link(&dir)?;
     let entries = match fs::read_dir(&dir) {
         Ok(entries) => entries,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -459,11 +462,36 @@ pub fn incident_dir_names(root: &Path) -> Result<Vec<String>> {
     Ok(names)
 }
 
+/// Returns an error when `path` is a symbolic link. A case repository comes from pull
+/// requests, and a link could make a report or CI job read a file outside it, such as a
+/// key of the runner. A missing path is not an error.
+pub fn reject_link(path: &Path) -> Result<()> {
+    let is_link =
+        fs::symlink_metadata(path).is_ok_and(|metadata| metadata.file_type().is_symlink());
+    if !is_link {
+        return Ok(());
+    }
+    Err(Error::invalid_with_hint(
+        format!(
+            "`{}` is a symbolic link; casefile reads no case file through a link",
+            path.display()
+        ),
+        "replace the link with the file or directory itself (`casefile check` lists every link)",
+    ))
+}
+
+/// Reads a file of the case repository as text, refusing a symbolic link.
+pub fn read_case_file(path: &Path) -> Result<String> {
+    reject_link(path)?;
+    fs::read_to_string(path).map_err(Error::io("read", path))
+}
+
 /// Reads every `*.toml` record of a directory, in file-name (and so recorded-time) order.
 fn read_records<T: DeserializeOwned>(
     dir: &Path,
     set_id: impl Fn(&mut T, String),
 ) -> Result<Vec<T>> {
+    reject_link(dir)?;
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -482,7 +510,7 @@ fn read_records<T: DeserializeOwned>(
     paths.sort();
     let mut records = Vec::with_capacity(paths.len());
     for path in paths {
-        let text = fs::read_to_string(&path).map_err(Error::io("read", &path))?;
+        let text = read_case_file(&path)?;
         let mut record: T = toml::from_str(&text).map_err(|source| Error::Toml {
             path: path.clone(),
             source: Box::new(source),

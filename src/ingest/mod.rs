@@ -95,8 +95,7 @@ impl Existing {
             return Ok(());
         };
         let path = root.join(dir).join(EVIDENCE_DIR).join(index);
-        let text =
-            std::fs::read_to_string(&path).map_err(crate::error::Error::io("read", &path))?;
+        let text = crate::incident::read_case_file(&path)?;
         for entry in text.lines().filter_map(batch::IndexLine::parse) {
             let time = stored_time(&entry.alert_time);
             self.known

@@ -83,8 +83,7 @@ impl Renderer {
         for (name, built_in) in BUILT_IN {
             let override_path = root.join(TEMPLATES_DIR).join(name);
             let source = if override_path.is_file() {
-                std::fs::read_to_string(&override_path)
-                    .map_err(Error::io("read", &override_path))?
+                crate::incident::read_case_file(&override_path)?
             } else {
                 built_in.to_string()
             };
