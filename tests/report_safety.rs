@@ -208,7 +208,7 @@ fn report_marks_control_characters() {
     assert!(!html.contains('\u{1b}'));
 }
 
-/// Replaces `path` with a symbolic link to a file outside the repository that holds a
+/// Replaces `path` with a symbolic link to a file outside the repository that contains a
 /// secret, as a pull request can, and returns the secret.
 #[cfg(unix)]
 fn link_to_secret(env: &Env, path: &std::path::Path) -> &'static str {
