@@ -696,3 +696,24 @@ fn ingest_interrupted_by_ctrl_c_leaves_repository_unchanged() {
     assert_eq!(opened(), 0);
     assert_eq!(env.snapshot(), before);
 }
+
+#[test]
+fn ingest_skips_same_id_in_another_minute() {
+    let env = Env::new();
+    let first = brute_force("1714557600.2", "2024-05-01T10:00:00.000+0000", "192.0.2.46");
+    let later = brute_force("1714557600.2", "2024-05-01T10:05:00.000+0000", "192.0.2.46");
+    let both = write_input(&env, "both.json", &[first.clone(), later.clone()]);
+    let (code, result) = ingest_json(&env, &["--dry-run", &both]);
+    assert_eq!(code, Some(0));
+    assert_eq!(result["summary"]["ingested"], 1);
+    assert_eq!(result["summary"]["duplicates"], 1);
+
+    // The same across two runs.
+    let one = write_input(&env, "one.json", &[first]);
+    let two = write_input(&env, "two.json", &[later]);
+    ingest_json(&env, &[&one]);
+    let (code, result) = ingest_json(&env, &[&two]);
+    assert_eq!(code, Some(0));
+    assert_eq!(result["summary"]["ingested"], 0);
+    assert_eq!(result["summary"]["duplicates"], 1);
+}

@@ -79,7 +79,8 @@ def main():
                 "rule": alert["rule"],
                 "agent": {"id": f"{agent:03d}", "name": f"host-{agent}", "ip": f"10.0.0.{agent + 1}"},
                 "manager": {"name": "wazuh-manager"},
-                "id": f"{1714521600 + number}.{number}",
+                # Wazuh's alert ids are `<Unix seconds of the alert>.<number>`.
+                "id": f"{int(time.timestamp())}.{number}",
                 **{k: v for k, v in alert.items() if k != "rule"},
             }
             line = json.dumps(alert, separators=(",", ":")) + "\n"

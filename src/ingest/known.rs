@@ -4,15 +4,17 @@
 //! was read earlier in the same run. The keys are the first 128 bits of a SHA-256, of the
 //! alert or of its id. Two different alerts share one with a probability near 2^-128.
 //!
-//! Keys are kept by the minute of their alert's time, because a repeated alert carries the
-//! time of the first. When more than [`RESIDENT_KEYS_MAX`] keys are in memory, the minutes
-//! used least recently are written to a temporary file and read back when an alert of such
-//! a minute arrives. Wazuh writes alerts in time order, and a file read twice repeats that
-//! order, so a minute is seldom read back more than once.
+//! Keys are kept by minute: a key of alert bytes by the minute of the alert's time, which
+//! is in those bytes, and a key of a Wazuh alert id by the minute that the id names. When
+//! more than [`RESIDENT_KEYS_MAX`] keys are in memory, the minutes used least recently are
+//! written to a temporary file and read back when an alert of such a minute arrives. Wazuh
+//! writes alerts in time order, and a file read twice repeats that order, so a minute is
+//! seldom read back more than once.
 //!
-//! NOTE: one minute's keys stay in memory together, so memory stays within the bound while
-//! no minute has more than about a quarter of [`RESIDENT_KEYS_MAX`] alerts (over a thousand
-//! alerts a second).
+//! NOTE: memory stays within the bound while no minute has more than about a quarter of
+//! [`RESIDENT_KEYS_MAX`] alerts (over a thousand alerts a second), because one minute's keys
+//! stay in memory together, and while alert ids are Wazuh's: an id of another form names no
+//! minute and stays in memory for the whole run.
 
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
@@ -67,10 +69,6 @@ struct Keys {
 }
 
 impl Keys {
-    fn contains(&self, id: Option<u128>, hash: u128) -> bool {
-        id.is_some_and(|id| self.ids.contains(&id)) || self.hashes.contains(&hash)
-    }
-
     fn len(&self) -> usize {
         self.ids.len() + self.hashes.len()
     }
@@ -124,21 +122,32 @@ impl KnownAlerts {
     /// alert read in this run is remembered by its id alone when it has one, because
     /// identical bytes carry the same id.
     pub fn check_and_insert(&mut self, keys: AlertKeys, time: DateTime<Utc>) -> Result<bool> {
-        let AlertKeys { hash, id } = keys;
-        if self.timeless.len() > 0 && self.timeless.contains(id, hash) {
+        let AlertKeys {
+            hash,
+            id,
+            id_minute,
+        } = keys;
+        if self.timeless.hashes.contains(&hash) {
             return Ok(true);
         }
         let minute = minute_of(time);
-        let keys = self.minute_keys(minute)?;
-        if keys.contains(id, hash) {
+        if self.minute_keys(minute)?.hashes.contains(&hash) {
             return Ok(true);
         }
-        match id {
-            Some(id) => keys.ids.insert(id),
-            None => keys.hashes.insert(hash),
+        let Some(id) = id else {
+            self.minute_keys(minute)?.hashes.insert(hash);
+            return self.added(minute, 1).map(|()| false);
         };
-        self.added(minute, 1)?;
-        Ok(false)
+        let Some(id_minute) = id_minute else {
+            // An id that names no time is kept in memory for the whole run.
+            let new = self.timeless.ids.insert(id);
+            self.resident += usize::from(new);
+            return Ok(!new);
+        };
+        if !self.minute_keys(id_minute)?.ids.insert(id) {
+            return Ok(true);
+        }
+        self.added(id_minute, 1).map(|()| false)
     }
 
     /// Records a stored alert by the SHA-256 `hex` of its bytes and by its id, under the
@@ -150,24 +159,34 @@ impl KnownAlerts {
         time: Option<DateTime<Utc>>,
     ) -> Result<()> {
         let hash = decode_sha256(hex).map(|bytes| prefix(&bytes));
-        let id = alert_id.filter(|id| !id.is_empty()).map(id_key);
-        let Some(time) = time else {
-            let before = self.timeless.len();
+        let id = alert_id
+            .filter(|id| !id.is_empty())
+            .map(|id| (id_key(id), id_minute(id)));
+        let before = self.timeless.len();
+        if time.is_none() {
             self.timeless.hashes.extend(hash);
-            self.timeless.ids.extend(id);
-            self.resident += self.timeless.len() - before;
-            return Ok(());
-        };
-        // The minute is not read back. Stored alerts come incident by incident, each over
-        // its own span of time, so reading minutes back here would read the file once per
+        }
+        if let Some((id, None)) = id {
+            self.timeless.ids.insert(id);
+        }
+        self.resident += self.timeless.len() - before;
+        // A minute is not read back here. Stored alerts come incident by incident, each over
+        // its own span of time, so reading minutes back would read the file once per
         // incident. Added keys wait in memory and are written beside the minute's other parts.
-        let minute = minute_of(time);
+        if let (Some(hash), Some(time)) = (hash, time) {
+            self.add_stored(minute_of(time), |keys| keys.hashes.insert(hash))?;
+        }
+        if let Some((id, Some(minute))) = id {
+            self.add_stored(minute, |keys| keys.ids.insert(id))?;
+        }
+        Ok(())
+    }
+
+    /// Adds a stored key to `minute` with `insert`, which returns whether it was new.
+    fn add_stored(&mut self, minute: i64, insert: impl FnOnce(&mut Keys) -> bool) -> Result<()> {
         let entry = self.touch(minute);
-        let before = entry.keys.len();
-        entry.keys.hashes.extend(hash);
-        entry.keys.ids.extend(id);
-        let added = entry.keys.len() - before;
-        self.added(minute, added)
+        let new = insert(&mut entry.keys);
+        self.added(minute, usize::from(new))
     }
 
     /// Returns `minute`, added when it is new, and marks it used.
@@ -369,11 +388,13 @@ impl std::hash::Hasher for KeyHasher {
     }
 }
 
-/// The keys of one alert: of its bytes, and of its id when it has one.
+/// The keys of one alert: of its bytes, and of its id when it has one, with the minute that
+/// the id names.
 #[derive(Debug, Clone, Copy)]
 pub struct AlertKeys {
     hash: u128,
     id: Option<u128>,
+    id_minute: Option<i64>,
 }
 
 impl AlertKeys {
@@ -382,8 +403,24 @@ impl AlertKeys {
         AlertKeys {
             hash: prefix(sha256),
             id: alert_id.map(id_key),
+            id_minute: alert_id.and_then(id_minute),
         }
     }
+}
+
+/// Returns the minute that a Wazuh alert id names. Wazuh numbers alerts `<Unix seconds>.<n>`,
+/// so the same id always falls in the same minute, even in two alerts whose times differ.
+/// An id of another form names none.
+fn id_minute(alert_id: &str) -> Option<i64> {
+    let (seconds, number) = alert_id.split_once('.')?;
+    let digits = |text: &str| !text.is_empty() && text.bytes().all(|byte| byte.is_ascii_digit());
+    if !(9..=11).contains(&seconds.len()) || !digits(seconds) || !digits(number) {
+        return None;
+    }
+    seconds
+        .parse::<i64>()
+        .ok()
+        .map(|seconds| seconds.div_euclid(60))
 }
 
 /// Returns the first 128 bits of a SHA-256 digest.
@@ -420,11 +457,12 @@ mod tests {
         Sha256::digest(number.to_le_bytes()).into()
     }
 
-    /// Returns the keys of alert `number`, which has an id when the number is even.
-    fn numbered(number: u64) -> AlertKeys {
+    /// Returns the keys of alert `number` at `time`, which has a Wazuh id of that time when
+    /// the number is even.
+    fn numbered(number: u64, time: DateTime<Utc>) -> AlertKeys {
         let id = number
             .is_multiple_of(2)
-            .then(|| format!("1714521601.{number}"));
+            .then(|| format!("{}.{number}", time.timestamp()));
         AlertKeys::new(&digest(number), id.as_deref())
     }
 
@@ -436,7 +474,7 @@ mod tests {
             for second in 0..10 {
                 let number = (minute * 10 + second) as u64;
                 let new = known
-                    .check_and_insert(numbered(number), at(minute, second))
+                    .check_and_insert(numbered(number, at(minute, second)), at(minute, second))
                     .unwrap();
                 assert!(!new, "alert {number} is new");
                 assert!(
@@ -451,7 +489,7 @@ mod tests {
             for second in 0..10 {
                 let number = (minute * 10 + second) as u64;
                 let repeated = known
-                    .check_and_insert(numbered(number), at(minute, second))
+                    .check_and_insert(numbered(number, at(minute, second)), at(minute, second))
                     .unwrap();
                 assert!(repeated, "alert {number} is known");
             }
@@ -505,7 +543,7 @@ mod tests {
         for incident in 0..5u64 {
             for minute in 0..100 {
                 let number = incident * 1000 + minute as u64;
-                let id = format!("1714521601.{number}");
+                let id = format!("{}.{number}", at(minute, 0).timestamp());
                 known
                     .insert_stored(&hex(&digest(number)), Some(&id), Some(at(minute, 0)))
                     .unwrap();
@@ -519,7 +557,7 @@ mod tests {
         for minute in 0..100 {
             for incident in 0..5u64 {
                 let number = incident * 1000 + minute as u64;
-                let id = format!("1714521601.{number}");
+                let id = format!("{}.{number}", at(minute, 0).timestamp());
                 let time = at(minute, 0);
                 assert!(known
                     .check_and_insert(AlertKeys::new(&digest(number), Some(&id)), time)
@@ -538,6 +576,48 @@ mod tests {
                 known.resident()
             );
         }
+    }
+
+    #[test]
+    fn same_id_in_another_minute_is_known() {
+        let mut known = KnownAlerts::with_limit(4);
+        let id = Some("1714557600.2");
+        assert!(!known
+            .check_and_insert(AlertKeys::new(&digest(1), id), at(0, 0))
+            .unwrap());
+        // Push the first minute out to the temporary file.
+        for minute in 10..20 {
+            known
+                .check_and_insert(AlertKeys::new(&digest(minute as u64), None), at(minute, 0))
+                .unwrap();
+        }
+        assert!(known
+            .check_and_insert(AlertKeys::new(&digest(2), id), at(5, 0))
+            .unwrap());
+        // Ids that name no time are kept for the whole run.
+        let other = Some("alert-7");
+        assert!(!known
+            .check_and_insert(AlertKeys::new(&digest(3), other), at(0, 0))
+            .unwrap());
+        assert!(known
+            .check_and_insert(AlertKeys::new(&digest(4), other), at(30, 0))
+            .unwrap());
+        // A stored id is found from an alert of any time.
+        known
+            .insert_stored(&hex(&digest(5)), Some("1714557700.9"), Some(at(50, 0)))
+            .unwrap();
+        assert!(known
+            .check_and_insert(AlertKeys::new(&digest(6), Some("1714557700.9")), at(0, 0))
+            .unwrap());
+    }
+
+    #[test]
+    fn id_minute_only_for_wazuh_ids() {
+        assert_eq!(id_minute("1714557600.2"), Some(1714557600 / 60));
+        assert_eq!(id_minute("1714557600"), None);
+        assert_eq!(id_minute("abc.2"), None);
+        assert_eq!(id_minute("17.2"), None);
+        assert_eq!(id_minute("1714557600.2x"), None);
     }
 
     #[test]
