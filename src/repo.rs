@@ -245,6 +245,16 @@ impl CaseRepo {
     /// Writes and removes the change's files, and returns the metadata of the files it
     /// created, for the index.
     fn write_files(&self, change: &Change, journal: &mut Journal) -> Result<FileStats> {
+        // Checked before anything is written, so that a link stops the change whole.
+        let mut checked = std::collections::HashSet::new();
+        for relative in change
+            .writes
+            .keys()
+            .chain(&change.removals)
+            .chain(&change.prewritten)
+        {
+            reject_links_below(&self.root, relative, &mut checked)?;
+        }
         let mut stats = FileStats::new();
         let mut new_files = Vec::new();
         for (relative, content) in &change.writes {
@@ -861,8 +871,17 @@ pub fn write_atomic(path: &Path, content: &[u8]) -> Result<()> {
         .unwrap_or_default();
     let temporary = path.with_file_name(format!(".{file_name}.casefile-tmp"));
     let mut file = fs::File::create(&temporary).map_err(Error::io("create", &temporary))?;
-    file.write_all(content)
-        .map_err(Error::io("write", &temporary))?;
+    if let Err(source) = file.write_all(content) {
+        // A full disk fails here; the temporary file would otherwise stay behind as an
+        // uncommitted change that blocks the next ingest.
+        drop(file);
+        let _ = fs::remove_file(&temporary);
+        return Err(Error::Io {
+            action: "write",
+            path: temporary,
+            source,
+        });
+    }
     drop(file);
     fs::rename(&temporary, path).map_err(|source| {
         let _ = fs::remove_file(&temporary);
@@ -872,6 +891,26 @@ pub fn write_atomic(path: &Path, content: &[u8]) -> Result<()> {
             source,
         }
     })
+}
+
+/// Returns an error when `relative`, or a directory between the repository root and it, is
+/// a symbolic link, which a write could follow out of the repository. `checked` holds the
+/// paths found to be no link, so that the files of one directory check it once.
+fn reject_links_below(
+    root: &Path,
+    relative: &Path,
+    checked: &mut std::collections::HashSet<PathBuf>,
+) -> Result<()> {
+    let mut current = root.to_path_buf();
+    for component in relative.components() {
+        current.push(component);
+        if checked.contains(&current) {
+            continue;
+        }
+        crate::incident::reject_link(&current)?;
+        checked.insert(current.clone());
+    }
+    Ok(())
 }
 
 /// Creates a file that does not exist yet and returns its metadata after the write.

@@ -717,3 +717,62 @@ fn ingest_skips_same_id_in_another_minute() {
     assert_eq!(result["summary"]["ingested"], 0);
     assert_eq!(result["summary"]["duplicates"], 1);
 }
+
+#[cfg(unix)]
+#[test]
+fn ingest_writes_nothing_through_linked_directories() {
+    let env = Env::new();
+    let lines: Vec<String> = (0..3)
+        .map(|n| {
+            brute_force(
+                &format!("1714557600.{n}"),
+                &format!("2024-05-01T10:00:0{n}.000+0000"),
+                "192.0.2.47",
+            )
+        })
+        .collect();
+    let input = write_input(&env, "first.json", &lines);
+    let (_, result) = ingest_json(&env, &[&input]);
+    let id = result["summary"]["incidents"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // A pull request moves the evidence out and links to it.
+    let outside = env.home.path().join("outside");
+    let evidence = env.incident_dir(&id).join("evidence");
+    std::fs::rename(&evidence, &outside).unwrap();
+    std::os::unix::fs::symlink(&outside, &evidence).unwrap();
+    env.git(&["add", "-A"]).assert().success();
+    env.git(&["commit", "-qm", "link evidence"])
+        .assert()
+        .success();
+    let before: Vec<_> = std::fs::read_dir(&outside).unwrap().collect();
+
+    let more = write_input(
+        &env,
+        "more.json",
+        &[brute_force(
+            "1714557610.9",
+            "2024-05-01T10:00:10.000+0000",
+            "192.0.2.47",
+        )],
+    );
+    let output = env.run(&["ingest", &more]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("is a symbolic link"), "{stderr}");
+    let after: Vec<_> = std::fs::read_dir(&outside).unwrap().collect();
+    assert_eq!(
+        after.len(),
+        before.len(),
+        "nothing written through the link"
+    );
+
+    let timeline = env.incident_dir(&id).join("timeline");
+    let outside_timeline = env.home.path().join("outside-timeline");
+    std::fs::rename(&timeline, &outside_timeline).unwrap();
+    std::os::unix::fs::symlink(&outside_timeline, &timeline).unwrap();
+    let count = std::fs::read_dir(&outside_timeline).unwrap().count();
+    let stderr = env.fails(&["timeline", "add", &id, "Analyst note"]);
+    assert!(stderr.contains("is a symbolic link"), "{stderr}");
+    assert_eq!(std::fs::read_dir(&outside_timeline).unwrap().count(), count);
+}
