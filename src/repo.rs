@@ -226,8 +226,13 @@ impl CaseRepo {
             journal.fresh_dirs.insert(path.clone());
             journal.existing_dirs.insert(path);
         }
-        let result = self
-            .write_files(change, &mut journal)
+        let unlocked = if commit {
+            self.ensure_index_unlocked()
+        } else {
+            Ok(())
+        };
+        let result = unlocked
+            .and_then(|()| self.write_files(change, &mut journal))
             .and_then(|mut stats| {
                 if commit {
                     self.commit(change, analyst, clock, &mut stats)
@@ -324,18 +329,40 @@ impl CaseRepo {
         // directory for each new one, so a large change is written as one pack instead.
         // NOTE: under core.autocrlf, only the loose path stores TOML and Markdown files with
         // LF. A packed commit (a large ingest) stores every file as written.
-        let (oid, staged) = if change.len() > PACK_THRESHOLD {
+        let reflogs = Reflogs::mark(&self.git);
+        let (oid, staged, pack) = if change.len() > PACK_THRESHOLD {
             self.commit_packed(change, &base, stats)?
         } else {
-            self.commit_loose(change, &base)?
+            let (oid, staged) = self.commit_loose(change, &base)?;
+            (oid, staged, None)
         };
         if let Err(error) = self.update_index(change, &staged, stats) {
             // The files are rolled back after this error, so HEAD goes back too: a commit
-            // whose files vanished from the work tree would show as staged deletions.
+            // whose files vanished from the work tree would show as staged deletions. The
+            // reflogs lose the two lines of the move and its undo, and the new pack goes, so
+            // that nothing keeps the commit's objects.
+            // NOTE: the loose objects of a small commit stay until `git gc` prunes them.
             restore_head(&self.git, oid, base.parent.map(|commit| commit.id()));
+            reflogs.restore();
+            for path in pack.into_iter().flatten() {
+                let _ = fs::remove_file(path);
+            }
             return Err(error);
         }
         Ok(oid)
+    }
+
+    /// Returns an error when another git process holds the index, before a command writes
+    /// anything: the commit could not stage its files, and would have to be undone.
+    pub fn ensure_index_unlocked(&self) -> Result<()> {
+        let lock = self.git.path().join("index.lock");
+        if !lock.exists() {
+            return Ok(());
+        }
+        Err(Error::invalid_with_hint(
+            format!("the git index is locked: `{}` exists", lock.display()),
+            "wait for the other git command to finish; if none is running, remove the file",
+        ))
     }
 
     /// Writes the change's objects as loose objects, like `git commit`, and moves HEAD.
@@ -400,7 +427,7 @@ impl CaseRepo {
         change: &Change,
         base: &CommitBase,
         stats: &mut FileStats,
-    ) -> Result<(Oid, Staged)> {
+    ) -> Result<(Oid, Staged, Option<[PathBuf; 2]>)> {
         let mut pack = pack::PackFile::create(&self.git.path().join("objects"))?;
         let staged = self.pack_blobs(change, &mut pack, stats)?;
         let mut changes = Vec::with_capacity(staged.len() + change.removals.len());
@@ -418,21 +445,29 @@ impl CaseRepo {
         let tree_id = write_root_tree(&self.git, base.tree, &changes, &mut store)?;
         let commit = commit_bytes(tree_id, base, &change.message());
         let oid = store(ObjectType::Commit, &commit)?;
-        pack.finish()?;
+        let created = pack.finish()?;
 
-        let odb = self
+        let moved = self
             .git
             .odb()
-            .map_err(Error::git("open the object database"))?;
-        odb.refresh()
-            .map_err(Error::git("read the new pack of objects"))?;
-        move_head(
-            &self.git,
-            oid,
-            base.parent.map(|commit| commit.id()),
-            &change.subject,
-        )?;
-        Ok((oid, staged))
+            .and_then(|odb| odb.refresh())
+            .map_err(Error::git("read the new pack of objects"))
+            .and_then(|()| {
+                move_head(
+                    &self.git,
+                    oid,
+                    base.parent.map(|commit| commit.id()),
+                    &change.subject,
+                )
+            });
+        if let Err(error) = moved {
+            // Nothing refers to the new pack, so it goes with the failed commit.
+            for path in created.into_iter().flatten() {
+                let _ = fs::remove_file(path);
+            }
+            return Err(error);
+        }
+        Ok((oid, staged, created))
     }
 
     /// Hashes and compresses the change's files on all cores, a group at a time so that
@@ -519,6 +554,49 @@ impl CaseRepo {
             let _ = index.remove_path(relative);
         }
         index.write().map_err(Error::git("write the index"))
+    }
+}
+
+/// The lengths of the reflogs that a commit appends to, so that an undone commit leaves them
+/// as they were.
+struct Reflogs(Vec<(PathBuf, Option<u64>)>);
+
+impl Reflogs {
+    fn mark(repo: &Repository) -> Reflogs {
+        let logs = repo.path().join("logs");
+        let mut paths = vec![logs.join("HEAD")];
+        if let Some(branch) = repo
+            .find_reference("HEAD")
+            .ok()
+            .and_then(|head| head.symbolic_target().map(str::to_string))
+        {
+            paths.push(logs.join(branch));
+        }
+        Reflogs(
+            paths
+                .into_iter()
+                .map(|path| {
+                    let length = fs::metadata(&path).ok().map(|metadata| metadata.len());
+                    (path, length)
+                })
+                .collect(),
+        )
+    }
+
+    /// Cuts each reflog back to its marked length, or removes one that did not exist.
+    fn restore(&self) {
+        for (path, length) in &self.0 {
+            match length {
+                Some(length) => {
+                    if let Ok(file) = fs::OpenOptions::new().write(true).open(path) {
+                        let _ = file.set_len(*length);
+                    }
+                }
+                None => {
+                    let _ = fs::remove_file(path);
+                }
+            }
+        }
     }
 }
 

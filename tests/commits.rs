@@ -177,6 +177,7 @@ fn failed_index_write_undoes_commit() {
     let id = env.open("Index held by another program");
     let before = env.snapshot();
     let files_before = git_stdout(&env, &["ls-files"]);
+    let data_before = git_data(&env);
     let lock = env.repo.join(".git/index.lock");
     std::fs::write(&lock, "").unwrap();
 
@@ -185,7 +186,25 @@ fn failed_index_write_undoes_commit() {
 
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("index"), "{stderr}");
+    assert!(stderr.contains("index is locked"), "{stderr}");
     assert_eq!(env.snapshot(), before);
     assert_eq!(git_stdout(&env, &["ls-files"]), files_before);
+    assert_eq!(
+        git_data(&env),
+        data_before,
+        "objects and reflogs are unchanged"
+    );
+}
+
+/// Returns the listing of `.git/objects` and the reflogs' text, which a failed command must
+/// leave as they were.
+fn git_data(env: &Env) -> (Vec<String>, String) {
+    let objects = env.repo.join(".git/objects");
+    let mut listing: Vec<String> = walkdir::WalkDir::new(&objects)
+        .into_iter()
+        .map(|entry| entry.unwrap().path().display().to_string())
+        .collect();
+    listing.sort();
+    let reflog = std::fs::read_to_string(env.repo.join(".git/logs/HEAD")).unwrap_or_default();
+    (listing, reflog)
 }

@@ -158,6 +158,7 @@ pub fn run(args: IngestArgs, context: &mut Context) -> Result<i32> {
         .expect("a repository is open");
     if workspace.is_some() {
         require_clean_incidents(case_repo)?;
+        case_repo.ensure_index_unlocked()?;
         stop_on_interrupt();
     }
     let existing = Existing::load(&case_repo.root, case_repo.git.path())?;

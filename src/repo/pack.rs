@@ -366,13 +366,15 @@ impl PackFile {
 
     /// Writes the object count and the checksum, writes the index, and moves both files to
     /// their final names, which makes the objects visible to git.
-    pub fn finish(mut self) -> Result<()> {
-        self.complete()?;
+    /// Returns the paths of the pack and its index when this call created them, and `None`
+    /// when a pack of the same objects was already there.
+    pub fn finish(mut self) -> Result<Option<[PathBuf; 2]>> {
+        let created = self.complete()?;
         self.finished = true;
-        Ok(())
+        Ok(created)
     }
 
-    fn complete(&mut self) -> Result<()> {
+    fn complete(&mut self) -> Result<Option<[PathBuf; 2]>> {
         let path = self.temporary.clone();
         let count = u32::try_from(self.entries.len())
             .map_err(|_| Error::invalid("a commit of more than 2^32 objects is not supported"))?;
@@ -404,9 +406,11 @@ impl PackFile {
         fs::write(&index_temporary, index).map_err(Error::io("write", &index_temporary))?;
         // git looks for packs through their index, so the pack is moved first.
         let pack_path = self.dir.join(format!("{name}.pack"));
-        fs::rename(&self.temporary, &pack_path).map_err(Error::io("replace", &pack_path))?;
         let index_path = self.dir.join(format!("{name}.idx"));
-        fs::rename(&index_temporary, &index_path).map_err(Error::io("replace", &index_path))
+        let existed = pack_path.exists();
+        fs::rename(&self.temporary, &pack_path).map_err(Error::io("replace", &pack_path))?;
+        fs::rename(&index_temporary, &index_path).map_err(Error::io("replace", &index_path))?;
+        Ok((!existed).then_some([pack_path, index_path]))
     }
 }
 
