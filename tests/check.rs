@@ -958,6 +958,65 @@ fn check_reports_invalid_batch_index_line() {
     );
 }
 
+#[test]
+fn check_reports_batch_index_that_misleads_ingest() {
+    let env = Env::new();
+    let batch = ingested_batch(&env);
+    let original = env.read(&batch.index);
+    let lines: Vec<String> = original.lines().map(str::to_string).collect();
+    let original_record = env.read(&batch.record);
+    let with_alerts =
+        |count: usize| original_record.replace("alerts = 3", &format!("alerts = {count}"));
+
+    // One hex digit of a SHA-256 changed: the alert's bytes no longer match it.
+    let first = lines[0].clone();
+    let flipped = if first.starts_with('0') { "1" } else { "0" };
+    let wrong_hash = format!("{flipped}{}", &first[1..]);
+    env.write(&batch.index, &original.replacen(&first, &wrong_hash, 1));
+    let (code, findings) = env.check_json(&[]);
+    assert_eq!(code, 1);
+    let finding = only(&findings, "batch-alert-hash-mismatch");
+    assert_eq!(finding["file"], batch.index);
+    assert_eq!(finding["line"], 1);
+
+    // A line repeated, with `alerts` raised to match: the copy starts where no alert does.
+    let repeated = [lines[0].as_str(), lines[0].as_str(), &lines[1], &lines[2]].join("\n") + "\n";
+    env.write(&batch.index, &repeated);
+    env.write(&batch.record, &with_alerts(4));
+    let (_, findings) = env.check_json(&[]);
+    assert_eq!(only(&findings, "batch-index-misplaced")["line"], 2);
+
+    // A middle line removed, with `alerts` lowered to match.
+    env.write(
+        &batch.index,
+        &([lines[0].as_str(), &lines[2]].join("\n") + "\n"),
+    );
+    env.write(&batch.record, &with_alerts(2));
+    let (_, findings) = env.check_json(&[]);
+    assert_eq!(only(&findings, "batch-index-misplaced")["line"], 2);
+
+    // The last line removed: the last alert's bytes are listed by no line.
+    env.write(
+        &batch.index,
+        &([lines[0].as_str(), &lines[1]].join("\n") + "\n"),
+    );
+    let (_, findings) = env.check_json(&[]);
+    let finding = only(&findings, "batch-index-misplaced");
+    assert!(
+        message(finding).contains("lines for the rest were removed"),
+        "{finding}"
+    );
+
+    // An offset moved to another alert's start.
+    let fields: Vec<&str> = lines[1].split('\t').collect();
+    let moved = format!("{}\t0\t{}", fields[0], fields[2..].join("\t"));
+    env.write(&batch.index, &original.replacen(&lines[1], &moved, 1));
+    env.write(&batch.record, &original_record);
+    let (code, findings) = env.check_json(&[]);
+    assert_eq!(code, 1);
+    assert_eq!(only(&findings, "batch-index-misplaced")["line"], 2);
+}
+
 /// Returns a directory outside the case repository with a file `name` of `content`.
 #[cfg(unix)]
 fn outside_file(env: &Env, name: &str, content: &str) -> std::path::PathBuf {

@@ -776,3 +776,40 @@ fn ingest_writes_nothing_through_linked_directories() {
     assert!(stderr.contains("is a symbolic link"), "{stderr}");
     assert_eq!(std::fs::read_dir(&outside_timeline).unwrap().count(), count);
 }
+
+#[test]
+fn ingest_warns_of_unreadable_index_lines() {
+    let env = Env::new();
+    let lines: Vec<String> = (0..4)
+        .map(|n| {
+            brute_force(
+                &format!("1714557600.{n}"),
+                &format!("2024-05-01T10:00:0{n}.000+0000"),
+                "192.0.2.48",
+            )
+        })
+        .collect();
+    let input = write_input(&env, "alerts.json", &lines);
+    let (_, result) = ingest_json(&env, &[&input]);
+    let id = result["summary"]["incidents"][0]["id"].as_str().unwrap();
+    let evidence = env.incident_dir(id).join("evidence");
+    let index = std::fs::read_dir(&evidence)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "index"))
+        .unwrap();
+    let text = std::fs::read_to_string(&index).unwrap();
+    let second = text.lines().nth(1).unwrap();
+    std::fs::write(&index, text.replace(second, "garbage")).unwrap();
+    env.git(&["commit", "-qam", "edit the index"])
+        .assert()
+        .success();
+
+    let output = env.run(&["ingest", &input]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let name = index.file_name().unwrap().to_str().unwrap();
+    assert!(
+        stderr.contains(&format!("{name} line 2 is not an index line")),
+        "{stderr}"
+    );
+}

@@ -1,8 +1,12 @@
 //! Checks of the evidence batches that `ingest` writes: the metadata record names an index
 //! beside the batch, the index has one valid line per alert of the record's `alerts` count,
-//! and every line's byte range lies inside the batch file.
+//! the lines' byte ranges lie inside the batch file and cover it in order, one alert and its
+//! newline after another, and each range hashes to its line's SHA-256. The duplicate check
+//! of `ingest` reads the index, so a line that is wrong there makes an alert ingest again.
 
 use std::io;
+
+use sha2::{Digest, Sha256};
 
 use crate::incident::EvidenceRecord;
 use crate::ingest::batch::IndexLine;
@@ -10,14 +14,15 @@ use crate::ingest::batch::IndexLine;
 use super::records::{read_unless_symlink, RecordSite};
 use super::Finding;
 
-/// Checks the index of the batch that `record` describes. `batch_size` is the length of the
-/// batch file in bytes, or `None` when it could not be read (which is reported already).
+/// Checks the index of the batch that `record` describes. `batch` is the batch file's
+/// content, or `None` when it could not be read (which is reported already).
 pub fn check_batch(
     record: &EvidenceRecord,
     site: &RecordSite,
-    batch_size: Option<u64>,
+    batch: Option<&[u8]>,
     findings: &mut Vec<Finding>,
 ) {
+    let batch_size = batch.map(|bytes| bytes.len() as u64);
     let Some(index) = read_index(record, site, findings) else {
         return;
     };
@@ -26,15 +31,65 @@ pub fn check_batch(
 
     let mut invalid = Vec::new();
     let mut outside = Vec::new();
+    let mut misplaced = Vec::new();
+    let mut mismatched = Vec::new();
+    // Where the next alert starts: ingest writes each alert and a newline after the last.
+    let mut expected_offset = Some(0u64);
     for (number, line) in (1..).zip(&lines) {
         let Some(entry) = IndexLine::parse(line).filter(|entry| is_sha256(&entry.sha256)) else {
             invalid.push(number);
+            expected_offset = None;
             continue;
         };
         let end = entry.offset.checked_add(entry.length);
         if let Some(size) = batch_size.filter(|size| end.is_none_or(|end| end > *size)) {
             outside.push((number, entry, size));
+            expected_offset = None;
+            continue;
         }
+        if expected_offset.is_some_and(|expected| expected != entry.offset) {
+            misplaced.push((number, entry.offset, expected_offset.unwrap_or_default()));
+        }
+        expected_offset = end.map(|end| end + 1);
+        if let (Some(bytes), Some(end)) = (batch, end) {
+            let range = &bytes[entry.offset as usize..end as usize];
+            let digest = crate::report::hex(&Sha256::digest(range));
+            if !digest.eq_ignore_ascii_case(&entry.sha256) {
+                mismatched.push((number, digest, entry.sha256));
+            }
+        }
+    }
+    if let (Some(end), Some(size)) = (expected_offset, batch_size) {
+        if end != size && !lines.is_empty() {
+            let message = format!(
+                "the index's last alert ends at byte {} of evidence/{}, which has {size} \
+                 bytes, so lines for the rest were removed; {}",
+                end - 1,
+                record.file,
+                index.restore
+            );
+            findings.push(index.finding("batch-index-misplaced", lines.len(), message, site));
+        }
+    }
+    if let Some((first, offset, expected)) = misplaced.first() {
+        let message = format!(
+            "line {first} starts at byte {offset} of evidence/{}, but the alert before it \
+             ends at byte {expected}, so lines were added, removed, reordered or edited{}; {}",
+            record.file,
+            more_lines(misplaced.len()),
+            index.restore
+        );
+        findings.push(index.finding("batch-index-misplaced", *first, message, site));
+    }
+    if let Some((first, digest, listed)) = mismatched.first() {
+        let message = format!(
+            "line {first} lists SHA-256 {listed}, but its bytes of evidence/{} hash to \
+             {digest}{}; {}",
+            record.file,
+            more_lines(mismatched.len()),
+            index.restore
+        );
+        findings.push(index.finding("batch-alert-hash-mismatch", *first, message, site));
     }
     if let Some(&first) = invalid.first() {
         let message = format!(

@@ -213,7 +213,7 @@ pub fn check_evidence(record: &EvidenceRecord, site: &RecordSite, findings: &mut
         return;
     }
     let evidence_path = site.path.with_file_name(&record.file);
-    let mut size = None;
+    let mut batch = None;
     match read_unless_symlink(&evidence_path) {
         Err(_) => findings.push(site.error(
             "evidence-missing",
@@ -223,7 +223,6 @@ pub fn check_evidence(record: &EvidenceRecord, site: &RecordSite, findings: &mut
         // A link is reported where the evidence directory is read, and is not followed.
         Ok(None) => {}
         Ok(Some(content)) => {
-            size = Some(content.len() as u64);
             let digest = crate::report::hex(&Sha256::digest(&content));
             if !digest.eq_ignore_ascii_case(&record.sha256) {
                 findings.push(site.error(
@@ -235,10 +234,11 @@ pub fn check_evidence(record: &EvidenceRecord, site: &RecordSite, findings: &mut
                     ),
                 ));
             }
+            batch = Some(content);
         }
     }
     if record.alerts.is_some() || record.index.is_some() {
-        super::batches::check_batch(record, site, size, findings);
+        super::batches::check_batch(record, site, batch.as_deref(), findings);
     }
 }
 

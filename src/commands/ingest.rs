@@ -165,6 +165,9 @@ pub fn run(args: IngestArgs, context: &mut Context) -> Result<i32> {
     for (id, reason) in &existing.broken {
         context.warn(format!("incident {id} is skipped: {reason}"));
     }
+    for warning in &existing.warnings {
+        context.warn(warning.clone());
+    }
     let mut state = Run {
         context,
         workspace: workspace.as_ref(),

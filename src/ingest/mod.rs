@@ -40,6 +40,9 @@ pub struct Existing {
     pub incidents: HashMap<String, Incident>,
     /// Incidents that could not be read, with the reason.
     pub broken: Vec<(String, String)>,
+    /// Problems in readable incidents that make alerts look new, such as index lines that do
+    /// not parse.
+    pub warnings: Vec<String>,
 }
 
 impl Existing {
@@ -96,10 +99,26 @@ impl Existing {
         };
         let path = root.join(dir).join(EVIDENCE_DIR).join(index);
         let text = crate::incident::read_case_file(&path)?;
-        for entry in text.lines().filter_map(batch::IndexLine::parse) {
+        let mut unreadable = Vec::new();
+        for (number, line) in (1..).zip(text.lines()) {
+            let Some(entry) = batch::IndexLine::parse(line) else {
+                unreadable.push(number);
+                continue;
+            };
             let time = stored_time(&entry.alert_time);
             self.known
                 .insert_stored(&entry.sha256, entry.alert_id.as_deref(), time)?;
+        }
+        if let Some(first) = unreadable.first() {
+            let more = match unreadable.len() {
+                1 => String::new(),
+                count => format!(" and {} more", count - 1),
+            };
+            self.warnings.push(format!(
+                "{} line {first}{more} is not an index line, so the alerts it lists may be \
+                 ingested again; `casefile check` reports it and how to restore the index",
+                path.strip_prefix(root).unwrap_or(&path).display()
+            ));
         }
         Ok(())
     }
