@@ -352,7 +352,7 @@ impl CaseRepo {
         Ok(oid)
     }
 
-    /// Returns an error when another git process holds the index, before a command writes
+    /// Returns an error when another git process has the index locked, before a command writes
     /// anything: the commit could not stage its files, and would have to be undone.
     pub fn ensure_index_unlocked(&self) -> Result<()> {
         let lock = self.git.path().join("index.lock");
@@ -972,8 +972,8 @@ pub fn write_atomic(path: &Path, content: &[u8]) -> Result<()> {
 }
 
 /// Returns an error when `relative`, or a directory between the repository root and it, is
-/// a symbolic link, which a write could follow out of the repository. `checked` holds the
-/// paths found to be no link, so that the files of one directory check it once.
+/// a symbolic link, which a write could follow out of the repository. `checked` contains
+/// the paths found to be no link, so that the files of one directory check it once.
 fn reject_links_below(
     root: &Path,
     relative: &Path,

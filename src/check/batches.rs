@@ -1,8 +1,8 @@
-//! Checks of the evidence batches that `ingest` writes: the metadata record names an index
-//! beside the batch, the index has one valid line per alert of the record's `alerts` count,
-//! the lines' byte ranges lie inside the batch file and cover it in order, one alert and its
-//! newline after another, and each range hashes to its line's SHA-256. The duplicate check
-//! of `ingest` reads the index, so a line that is wrong there makes an alert ingest again.
+//! Checks of the evidence batches that `ingest` writes. The metadata record names an index
+//! beside the batch, and the index has one valid line per alert of the record's `alerts`
+//! count. The lines' byte ranges lie inside the batch file and cover it in order, one alert
+//! and its newline after another, and each range hashes to its line's SHA-256. The
+//! duplicate check of `ingest` reads the index, so a wrong line makes an alert ingest again.
 
 use std::io;
 
