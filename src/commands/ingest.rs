@@ -110,8 +110,8 @@ struct Touched {
     dedupe_key: String,
     /// Whether this run opened the incident.
     is_new: bool,
-    /// Files already on disk: a new incident's files, written as soon as it opens.
-    /// for the whole run, so that memory stays bounded.
+    /// Files already on disk: a new incident's files, written as soon as it opens, so that
+    /// memory does not keep them for the whole run.
     written: Vec<PathBuf>,
     batch: Option<BatchWriter>,
     batch_record: String,
@@ -199,6 +199,9 @@ pub fn run(args: IngestArgs, context: &mut Context) -> Result<i32> {
 /// Set by Ctrl-C during an ingest that writes.
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
+/// Set when the ingest has started its commit, which a first Ctrl-C no longer stops.
+static COMMITTING: AtomicBool = AtomicBool::new(false);
+
 /// Makes Ctrl-C stop the ingest at the next alert and remove what it wrote, as any failure
 /// does, instead of ending the process with new incidents half written. A second Ctrl-C
 /// ends the process at once, for a run that waits on standard input.
@@ -207,9 +210,16 @@ fn stop_on_interrupt() {
         if INTERRUPTED.swap(true, Ordering::SeqCst) {
             std::process::exit(130);
         }
-        eprintln!(
-            "stopping: ingest removes the files it wrote; press Ctrl-C again to stop at once"
-        );
+        if COMMITTING.load(Ordering::SeqCst) {
+            eprintln!(
+                "ingest is committing and finishes first; Ctrl-C again stops at once and \
+                 leaves its files uncommitted"
+            );
+        } else {
+            eprintln!(
+                "stopping: ingest removes the files it wrote; press Ctrl-C again to stop at once"
+            );
+        }
     });
     // Without the handler, Ctrl-C ends the process as it did before.
     let _ = installed;
@@ -620,6 +630,7 @@ impl Run<'_> {
             )?;
         }
         check_interrupt()?;
+        COMMITTING.store(true, Ordering::SeqCst);
         self.context.apply(workspace, &change)?;
         Ok(())
     }
