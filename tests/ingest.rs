@@ -813,3 +813,51 @@ fn ingest_warns_of_unreadable_index_lines() {
         "{stderr}"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn ingest_past_file_size_limit_rolls_back() {
+    let env = Env::new();
+    let lines: Vec<String> = (0..300)
+        .map(|n| {
+            brute_force(
+                &format!("1714557600.{n}"),
+                &format!("2024-05-01T10:00:00.{n:03}+0000"),
+                "192.0.2.49",
+            )
+        })
+        .collect();
+    let input = write_input(&env, "large.json", &lines);
+    let before = env.snapshot();
+    // A limit of 100 blocks (51,200 bytes in sh) is below the batch's size.
+    let casefile = assert_cmd::cargo::cargo_bin("casefile");
+    let pinned = env.casefile_process(&[]);
+    let output = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -f 100; exec \"$0\" \"$@\"")
+        .arg(&casefile)
+        .args(["ingest", &input])
+        .current_dir(&env.repo)
+        .env_clear()
+        .envs(
+            pinned
+                .get_envs()
+                .filter_map(|(key, value)| Some((key, value?))),
+        )
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("File too large"), "{stderr}");
+    assert_eq!(env.snapshot(), before);
+    let pack_dir = env.repo.join(".git/objects/pack");
+    let leftovers: Vec<_> = std::fs::read_dir(&pack_dir)
+        .map(|entries| entries.map(|e| e.unwrap().file_name()).collect())
+        .unwrap_or_default();
+    assert!(
+        leftovers
+            .iter()
+            .all(|name| !name.to_string_lossy().starts_with("tmp_")),
+        "{leftovers:?}"
+    );
+}
