@@ -768,6 +768,12 @@ fn facts_agree_with_parse_alert() {
         br#"{"timestamp":"2024-01-01T00:00:00","rule":{"id":"1","level":3,"description":"d"}}"#,
         br#"{"_source":{"timestamp":"2024-01-01T00:00:00+0000","rule":{"id":"1","level":3,"description":"d"}}}"#,
         b"{\"timestamp\":\"2024-01-01T00:00:00Z\",\"rule\":{\"id\":\"1\",\"level\":3,\"description\":\"d\"},\"full_log\":\"\xff\"}",
+        // Fields that facts skip still reject what a whole parse rejects.
+        br#"{"timestamp":"2024-01-01T00:00:00Z","rule":{"id":"1","level":3,"description":"d"},"full_log":"\ud800"}"#,
+        br#"{"timestamp":"2024-01-01T00:00:00Z","rule":{"id":"1","level":3,"description":"d"},"full_log":"a\u0001\x01"}"#,
+        br#"{"timestamp":"2024-01-01T00:00:00Z","rule":{"id":"1","level":3,"description":"d"},"location":[1,}"#,
+        // A flattened export and a field that facts read below a skipped sibling.
+        br#"{"timestamp":"2024-01-01T00:00:00Z","rule":{"id":"1","level":3,"description":"d"},"data.srcip":"192.0.2.7","data":{"other":{"x":[1,2]},"dstuser":"root"}}"#,
     ];
     inputs.extend(broken.iter().map(|input| input.to_vec()));
     for input in &inputs {

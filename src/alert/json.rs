@@ -30,6 +30,23 @@ impl<'a> Json<'a> {
         serde_json::from_slice(bytes)
     }
 
+    /// Parses one JSON value as [`Json::parse`] does, but builds only the object members
+    /// that `selection` names and skips the others. Skipped strings are not checked for
+    /// UTF-8 or for lone surrogates in `\u` escapes, so an input that has either, or that
+    /// fails here, is parsed whole, which gives it the error of [`Json::parse`].
+    pub fn parse_selected(
+        bytes: &'a [u8],
+        selection: &Selection,
+    ) -> Result<Json<'a>, serde_json::Error> {
+        if std::str::from_utf8(bytes).is_err() || has_surrogate_escape(bytes) {
+            return Json::parse(bytes);
+        }
+        let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+        let parsed = de::DeserializeSeed::deserialize(SelectedSeed(selection), &mut deserializer)
+            .and_then(|value| deserializer.end().map(|()| value));
+        parsed.or_else(|_| Json::parse(bytes))
+    }
+
     /// Returns the member `key` of an object, or `None` for a missing key or a non-object.
     pub fn get(&self, key: &str) -> Option<&Json<'a>> {
         let Json::Object(members) = self else {
@@ -178,6 +195,143 @@ impl<'de> Visitor<'de> for JsonVisitor {
         let mut members = Vec::with_capacity(map.size_hint().unwrap_or(0).min(64));
         while let Some(Key(name)) = map.next_key()? {
             members.push((name, map.next_value()?));
+        }
+        Ok(Json::Object(members))
+    }
+}
+
+/// The object members that [`Json::parse_selected`] builds, as a tree of dotted-path
+/// segments. A member whose node is a leaf is built whole, with everything below it.
+#[derive(Debug, Default)]
+pub(crate) struct Selection {
+    children: Vec<(String, Selection)>,
+    whole: bool,
+}
+
+impl Selection {
+    /// Returns the selection of the members at `paths`, such as `data.srcip`.
+    pub fn new<'p>(paths: impl IntoIterator<Item = &'p str>) -> Selection {
+        let mut root = Selection::default();
+        for path in paths {
+            // An empty path names the whole value, as in [`super::fields::lookup`].
+            if path.is_empty() {
+                root.whole = true;
+            }
+            let mut node = &mut root;
+            for segment in path.split('.') {
+                let position = match node.children.iter().position(|(name, _)| name == segment) {
+                    Some(position) => position,
+                    None => {
+                        node.children
+                            .push((segment.to_string(), Selection::default()));
+                        node.children.len() - 1
+                    }
+                };
+                node = &mut node.children[position].1;
+            }
+            node.whole = true;
+        }
+        root
+    }
+
+    /// Returns the selection below the member `key` of an object at this node, or `None`
+    /// when the member is skipped. A key with dots, as in flattened exports
+    /// (`{"data.srcip": ...}`), follows one segment per dot.
+    fn child(&self, key: &str) -> Option<&Selection> {
+        let mut node = self;
+        for segment in key.split('.') {
+            node = &node.children.iter().find(|(name, _)| name == segment)?.1;
+            if node.whole {
+                return Some(node);
+            }
+        }
+        Some(node)
+    }
+}
+
+/// Returns whether `bytes` contain a `\u` escape of a UTF-16 surrogate (`\uD800` to
+/// `\uDFFF`), which a skipped string would let through unpaired.
+fn has_surrogate_escape(bytes: &[u8]) -> bool {
+    memchr::memmem::find_iter(bytes, b"\\u").any(|index| {
+        let escape = &bytes[index + 2..];
+        escape.len() >= 2
+            && escape[0].eq_ignore_ascii_case(&b'd')
+            && matches!(escape[1].to_ascii_lowercase(), b'8'..=b'9' | b'a'..=b'f')
+    })
+}
+
+/// Builds the value of a selected member: whole at a leaf, member by member in an object.
+struct SelectedSeed<'s>(&'s Selection);
+
+impl<'de> de::DeserializeSeed<'de> for SelectedSeed<'_> {
+    type Value = Json<'de>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Json<'de>, D::Error> {
+        if self.0.whole {
+            return Json::deserialize(deserializer);
+        }
+        deserializer.deserialize_any(SelectedVisitor(self.0))
+    }
+}
+
+/// Visits a value at a node that is not a leaf: objects keep the selected members, and any
+/// other value is built whole, as [`JsonVisitor`] builds it.
+struct SelectedVisitor<'s>(&'s Selection);
+
+impl<'de> Visitor<'de> for SelectedVisitor<'_> {
+    type Value = Json<'de>;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("any JSON value")
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Json<'de>, E> {
+        JsonVisitor.visit_unit()
+    }
+
+    fn visit_bool<E: de::Error>(self, flag: bool) -> Result<Json<'de>, E> {
+        JsonVisitor.visit_bool(flag)
+    }
+
+    fn visit_u64<E: de::Error>(self, number: u64) -> Result<Json<'de>, E> {
+        JsonVisitor.visit_u64(number)
+    }
+
+    fn visit_i64<E: de::Error>(self, number: i64) -> Result<Json<'de>, E> {
+        JsonVisitor.visit_i64(number)
+    }
+
+    fn visit_f64<E: de::Error>(self, number: f64) -> Result<Json<'de>, E> {
+        JsonVisitor.visit_f64(number)
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, text: &'de str) -> Result<Json<'de>, E> {
+        JsonVisitor.visit_borrowed_str(text)
+    }
+
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<Json<'de>, E> {
+        JsonVisitor.visit_str(text)
+    }
+
+    fn visit_string<E: de::Error>(self, text: String) -> Result<Json<'de>, E> {
+        JsonVisitor.visit_string(text)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, sequence: A) -> Result<Json<'de>, A::Error> {
+        JsonVisitor.visit_seq(sequence)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json<'de>, A::Error> {
+        let mut members = Vec::new();
+        while let Some(Key(name)) = map.next_key()? {
+            match self.0.child(&name) {
+                Some(selection) => {
+                    members.push((name, map.next_value_seed(SelectedSeed(selection))?))
+                }
+                None => {
+                    map.next_value::<de::IgnoredAny>()?;
+                }
+            }
         }
         Ok(Json::Object(members))
     }

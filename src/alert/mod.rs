@@ -19,7 +19,10 @@ pub use reader::{
     line_json, too_large, AlertReader, InputLayout, RawAlert, ReadError, ReadErrorSource,
     Remainder, DEFAULT_MAX_ALERT_BYTES,
 };
-pub use wazuh::{dedupe_key, field, parse_alert, parse_facts, AlertFacts};
+pub use wazuh::{
+    dedupe_key, facts_selection, field, parse_alert, parse_facts, parse_facts_with, AlertFacts,
+    FactsSelection,
+};
 
 /// One alert with the fields an incident uses. [`field`] reads any other field.
 #[derive(Debug, Clone, PartialEq, Serialize)]

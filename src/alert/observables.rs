@@ -188,6 +188,22 @@ impl Found {
     }
 }
 
+/// Returns the paths of the fields that [`extract`] reads. A field below one of them may be
+/// read too.
+pub(crate) fn read_paths() -> impl Iterator<Item = &'static str> {
+    DATA_FIELDS.iter().map(|(path, _)| *path).chain([
+        "decoder.name",
+        "decoder.parent",
+        "data.url",
+        "data.id",
+        "data.win.eventdata",
+        "data.win.system.computer",
+        "agent.id",
+        "agent.ip",
+        "agent.name",
+    ])
+}
+
 /// Returns the observables of an alert, deduplicated by kind and value.
 pub(crate) fn extract(raw: &Json<'_>) -> Vec<Observable> {
     let mut found = Found::default();

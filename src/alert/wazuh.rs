@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use chrono::{DateTime, FixedOffset, NaiveDateTime};
 
 use super::fields::{render, scalar_text, string_list, text_at};
-use super::json::Json;
+use super::json::{Json, Selection};
 use super::{
     fields, observables, Agent, Alert, AlertError, Observable, Rule, DEDUPE_KEY_SEPARATOR,
 };
@@ -77,7 +77,32 @@ impl AlertFacts {
 /// Parses the facts of one alert, rejecting exactly the input that [`parse_alert`] rejects,
 /// with the dedupe key from `dedupe_fields`.
 pub fn parse_facts(json: &[u8], dedupe_fields: &[String]) -> Result<AlertFacts, AlertError> {
-    let raw = alert_tree(json)?;
+    parse_facts_with(json, dedupe_fields, &facts_selection(dedupe_fields))
+}
+
+/// Returns the fields that [`parse_facts`] reads, for [`parse_facts_with`].
+pub fn facts_selection(dedupe_fields: &[String]) -> FactsSelection {
+    let mut paths: Vec<&str> = vec!["rule", "id", "timestamp", "@timestamp", "_source"];
+    for path in observables::read_paths() {
+        paths.push(path);
+    }
+    paths.extend(dedupe_fields.iter().map(String::as_str));
+    FactsSelection(Selection::new(paths))
+}
+
+/// The fields of an alert that [`parse_facts`] reads, built once per run.
+#[derive(Debug)]
+pub struct FactsSelection(Selection);
+
+/// Parses the facts of one alert as [`parse_facts`] does, building only the JSON members in
+/// `selection`: the rest of an alert, such as `full_log`, is checked and skipped.
+pub fn parse_facts_with(
+    json: &[u8],
+    dedupe_fields: &[String],
+    selection: &FactsSelection,
+) -> Result<AlertFacts, AlertError> {
+    let tree = Json::parse_selected(json, &selection.0).map_err(AlertError::InvalidJson)?;
+    let raw = object_alert(tree)?;
     let (rule, id, _) = required_rule(raw.get("rule"))?;
     let rule_level = parse_level(rule.get("level"))?;
     let timestamp = parse_alert_timestamp(&raw)?;
@@ -132,6 +157,11 @@ fn key_of(raw: &Json<'_>, fields: &[String]) -> String {
 /// Parses alert JSON into a tree and removes the `_source` wrapper of dashboard exports.
 fn alert_tree(json: &[u8]) -> Result<Json<'_>, AlertError> {
     let tree = Json::parse(json).map_err(AlertError::InvalidJson)?;
+    object_alert(tree)
+}
+
+/// Returns the alert object of a parsed input, looking through a `_source` wrapper.
+fn object_alert(tree: Json<'_>) -> Result<Json<'_>, AlertError> {
     let raw = unwrap_source(tree)?;
     match raw {
         Json::Object(_) => Ok(raw),

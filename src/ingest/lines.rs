@@ -9,7 +9,10 @@ use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use super::known::AlertKeys;
-use crate::alert::{line_json, parse_facts, too_large, AlertFacts, RawAlert, ReadError, Remainder};
+use crate::alert::{
+    facts_selection, line_json, parse_facts_with, too_large, AlertFacts, FactsSelection, RawAlert,
+    ReadError, Remainder,
+};
 
 /// Bytes of input per chunk. Each chunk's parsed alerts are held in memory until the caller
 /// takes them, so this and [`CHUNKS_AHEAD`] bound the memory of the pipeline.
@@ -39,8 +42,9 @@ impl Prepared {
         line: usize,
         json: &[u8],
         dedupe_fields: &[String],
+        selection: &FactsSelection,
     ) -> Result<Prepared, ReadError> {
-        let facts = parse_facts(json, dedupe_fields)
+        let facts = parse_facts_with(json, dedupe_fields, selection)
             .map_err(|error| ReadError::from_alert_error(line, error))?;
         let sha256 = Sha256::digest(json).into();
         Ok(Prepared {
@@ -82,11 +86,12 @@ pub fn parse_in_parallel<'scope, R: BufRead + Send + 'scope>(
     dedupe_fields: &'scope [String],
 ) -> Receiver<ParsedChunk> {
     let (sender, receiver) = sync_channel(CHUNKS_AHEAD);
+    let selection = facts_selection(dedupe_fields);
     scope.spawn(move || {
         let mut chunks = LineChunks::new(remainder);
         loop {
             let (pieces, done) = chunks.next_chunk();
-            let alerts = parse_pieces(pieces, chunks.max_alert_bytes, dedupe_fields);
+            let alerts = parse_pieces(pieces, chunks.max_alert_bytes, dedupe_fields, &selection);
             let chunk = ParsedChunk {
                 alerts,
                 bytes_read: chunks.consumed,
@@ -110,6 +115,7 @@ fn parse_pieces(
     pieces: Vec<Piece>,
     max_alert_bytes: usize,
     dedupe_fields: &[String],
+    selection: &FactsSelection,
 ) -> Vec<Parsed> {
     let mut jobs: Vec<Job> = Vec::new();
     for piece in &pieces {
@@ -126,8 +132,9 @@ fn parse_pieces(
     let mut alerts: Vec<Parsed> = jobs
         .into_par_iter()
         .filter_map(|job| match job {
-            Job::Line(line, bytes) => line_json(line, bytes, max_alert_bytes)
-                .map(|json| json.and_then(|json| Prepared::parse(line, json, dedupe_fields))),
+            Job::Line(line, bytes) => line_json(line, bytes, max_alert_bytes).map(|json| {
+                json.and_then(|json| Prepared::parse(line, json, dedupe_fields, selection))
+            }),
             Job::TooLarge(line) => Some(Err(too_large(line, max_alert_bytes))),
         })
         .collect();
