@@ -36,6 +36,18 @@ fn ingest_json(env: &Env, args: &[&str]) -> (Option<i32>, Value) {
     (output.status.code(), value)
 }
 
+/// Returns the path of the index of incident `id`'s evidence batch.
+fn batch_index(env: &Env, id: &str) -> std::path::PathBuf {
+    std::fs::read_dir(env.incident_dir(id).join("evidence"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .find(|path| {
+            path.extension()
+                .is_some_and(|extension| extension == "index")
+        })
+        .expect("a batch index")
+}
+
 fn real_alert_lines() -> Vec<String> {
     let mut lines = Vec::new();
     for entry in std::fs::read_dir(fixture_path("alerts")).unwrap() {
@@ -275,12 +287,7 @@ fn ingest_keeps_batch_evidence_byte_for_byte() {
         .as_str()
         .unwrap()
         .to_string();
-    let evidence = env.incident_dir(&id).join("evidence");
-    let index_path = std::fs::read_dir(&evidence)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.extension().is_some_and(|e| e == "index"))
-        .expect("a batch index");
+    let index_path = batch_index(&env, &id);
     let data = std::fs::read(index_path.with_extension("json")).unwrap();
     let index = std::fs::read_to_string(&index_path).unwrap();
     assert_eq!(
@@ -792,12 +799,7 @@ fn ingest_warns_of_unreadable_index_lines() {
     let input = write_input(&env, "alerts.json", &lines);
     let (_, result) = ingest_json(&env, &[&input]);
     let id = result["summary"]["incidents"][0]["id"].as_str().unwrap();
-    let evidence = env.incident_dir(id).join("evidence");
-    let index = std::fs::read_dir(&evidence)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.extension().is_some_and(|e| e == "index"))
-        .unwrap();
+    let index = batch_index(&env, id);
     let text = std::fs::read_to_string(&index).unwrap();
     let second = text.lines().nth(1).unwrap();
     std::fs::write(&index, text.replace(second, "garbage")).unwrap();
