@@ -318,8 +318,8 @@ fn ingest_keeps_batch_evidence_byte_for_byte() {
 #[test]
 fn ingest_batch_record_describes_its_own_alerts() {
     let env = Env::new();
-    // The first alert opens the incident and is its own evidence file; the batch holds the
-    // other three, out of time order.
+    // The first alert opens the incident and is its own evidence file. The batch contains
+    // the other three, out of time order.
     let lines = [
         brute_force("5.0", "2024-05-01T09:00:00.000+0000", "192.0.2.45"),
         brute_force("5.1", "2024-05-01T09:20:00.000+0000", "192.0.2.45"),
@@ -328,6 +328,7 @@ fn ingest_batch_record_describes_its_own_alerts() {
     ];
     let input = write_input(&env, "batch.json", &lines);
     let (_, result) = ingest_json(&env, &[&input]);
+
     let id = result["summary"]["incidents"][0]["id"].as_str().unwrap();
     let evidence = env.incident_dir(id).join("evidence");
     let record_path = std::fs::read_dir(&evidence)
@@ -831,6 +832,7 @@ fn ingest_past_file_size_limit_rolls_back() {
         .collect();
     let input = write_input(&env, "large.json", &lines);
     let before = env.snapshot();
+
     // A limit of 100 blocks (51,200 bytes in sh) is below the batch's size.
     let casefile = assert_cmd::cargo::cargo_bin("casefile");
     let pinned = env.casefile_process(&[]);
@@ -852,6 +854,7 @@ fn ingest_past_file_size_limit_rolls_back() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("File too large"), "{stderr}");
     assert_eq!(env.snapshot(), before);
+
     let pack_dir = env.repo.join(".git/objects/pack");
     let leftovers: Vec<_> = std::fs::read_dir(&pack_dir)
         .map(|entries| entries.map(|e| e.unwrap().file_name()).collect())

@@ -11,9 +11,9 @@
 //! writes alerts in time order, and a file read twice repeats that order, so a minute is
 //! seldom read back more than once.
 //!
-//! NOTE: memory stays within the bound while no minute has more than about a quarter of
-//! [`RESIDENT_KEYS_MAX`] alerts (over a thousand alerts a second), because one minute's keys
-//! stay in memory together, and while alert ids are Wazuh's: an id of another form names no
+//! NOTE: one minute's keys stay in memory together, so memory stays within the bound while
+//! no minute has more than about a quarter of [`RESIDENT_KEYS_MAX`] alerts (over a thousand
+//! alerts a second). It also needs Wazuh's alert ids, because an id of another form names no
 //! minute and stays in memory for the whole run.
 
 use std::collections::{HashMap, HashSet};
