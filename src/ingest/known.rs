@@ -131,11 +131,12 @@ impl KnownAlerts {
             return Ok(true);
         }
         let minute = minute_of(time);
-        if self.minute_keys(minute)?.hashes.contains(&hash) {
+        let keys = self.minute_keys(minute)?;
+        if keys.hashes.contains(&hash) {
             return Ok(true);
         }
         let Some(id) = id else {
-            self.minute_keys(minute)?.hashes.insert(hash);
+            keys.hashes.insert(hash);
             return self.added(minute, 1).map(|()| false);
         };
         let Some(id_minute) = id_minute else {
@@ -203,29 +204,30 @@ impl KnownAlerts {
     /// Returns the keys of `minute`, read back from the temporary file if they were written
     /// out, and marks the minute used.
     fn minute_keys(&mut self, minute: i64) -> Result<&mut Keys> {
-        self.uses += 1;
-        let entry = self
-            .minutes
-            .entry(minute)
-            .or_insert_with(Minute::first_seen);
-        entry.last_use = self.uses;
-        if !entry.loaded {
-            let spill = self.spill.as_mut().expect("written keys have a file");
-            let before = entry.keys.len();
-            for written in &entry.written {
-                read_keys(spill, *written, &mut entry.keys)
-                    .map_err(Error::io("read", spill_place(self.spill_dir.as_deref())))?;
-            }
-            entry.loaded = true;
-            entry.changed = before > 0 || entry.written.len() > 1;
-            self.resident += entry.keys.len() - before;
-            self.limit_memory(minute)?;
+        if !self.touch(minute).loaded {
+            self.read_back(minute)?;
         }
         Ok(&mut self
             .minutes
             .get_mut(&minute)
             .expect("the minute was just added")
             .keys)
+    }
+
+    /// Reads the keys of `minute` back from the temporary file, beside the keys added since
+    /// it was written out.
+    fn read_back(&mut self, minute: i64) -> Result<()> {
+        let entry = self.minutes.get_mut(&minute).expect("a minute written out");
+        let spill = self.spill.as_mut().expect("written keys have a file");
+        let before = entry.keys.len();
+        for written in &entry.written {
+            read_keys(spill, *written, &mut entry.keys)
+                .map_err(Error::io("read", spill_place(self.spill_dir.as_deref())))?;
+        }
+        entry.loaded = true;
+        entry.changed = before > 0 || entry.written.len() > 1;
+        self.resident += entry.keys.len() - before;
+        self.limit_memory(minute)
     }
 
     /// Counts `count` keys added to `minute`.

@@ -41,20 +41,10 @@ pub fn encode(kind: ObjectType, data: &[u8]) -> Encoded {
 /// Hashes and compresses a file as a blob, reading it in chunks so that only the compressed
 /// bytes are held in memory. Returns the file's metadata too.
 pub fn encode_file(path: &Path) -> Result<(Encoded, fs::Metadata)> {
-    let mut file = File::open(path).map_err(Error::io("open", path))?;
-    let metadata = file.metadata().map_err(Error::io("read", path))?;
+    let (mut file, metadata) = open_with_metadata(path)?;
     let size = metadata.len();
     let mut encoder = ObjectEncoder::new(ObjectType::Blob, size);
-    let mut buffer = vec![0; READ_CHUNK.min(size as usize + 1)];
-    let mut read = 0u64;
-    loop {
-        let count = file.read(&mut buffer).map_err(Error::io("read", path))?;
-        if count == 0 {
-            break;
-        }
-        read += count as u64;
-        encoder.update(&buffer[..count]);
-    }
+    let read = read_chunks(&mut file, path, size, |chunk| encoder.update(chunk))?;
     if read != size {
         return Err(Error::invalid(format!(
             "`{}` changed size while it was being committed",
@@ -62,6 +52,40 @@ pub fn encode_file(path: &Path) -> Result<(Encoded, fs::Metadata)> {
         )));
     }
     Ok((encoder.finish(), metadata))
+}
+
+/// Opens the file at `path` and reads its metadata.
+fn open_with_metadata(path: &Path) -> Result<(File, fs::Metadata)> {
+    let file = File::open(path).map_err(Error::io("open", path))?;
+    let metadata = file.metadata().map_err(Error::io("read", path))?;
+    Ok((file, metadata))
+}
+
+/// Hands the rest of `file` to `each` in chunks of at most [`READ_CHUNK`] bytes, with a
+/// buffer sized for a file of `size` bytes, and returns the number of bytes read.
+fn read_chunks(
+    file: &mut File,
+    path: &Path,
+    size: u64,
+    mut each: impl FnMut(&[u8]),
+) -> Result<u64> {
+    let mut buffer = vec![0; READ_CHUNK.min(size as usize + 1)];
+    let mut read = 0u64;
+    loop {
+        let count = file.read(&mut buffer).map_err(Error::io("read", path))?;
+        if count == 0 {
+            return Ok(read);
+        }
+        read += count as u64;
+        each(&buffer[..count]);
+    }
+}
+
+/// Returns a SHA-1 that has hashed the header git puts before an object's data.
+fn object_hasher(kind: ObjectType, size: u64) -> Sha1 {
+    let mut hash = Sha1::new();
+    hash.update(format!("{} {size}\0", kind.str()).as_bytes());
+    hash
 }
 
 /// The object id (SHA-1 of `<type> <size>\0` and the data) and the zlib stream of an object.
@@ -74,8 +98,7 @@ struct ObjectEncoder {
 
 impl ObjectEncoder {
     fn new(kind: ObjectType, size: u64) -> Self {
-        let mut hash = Sha1::new();
-        hash.update(format!("{} {size}\0", kind.str()).as_bytes());
+        let hash = object_hasher(kind, size);
         // With the zlib-rs backend, level 2 packed the 500 MB of evidence of a bench ingest
         // (benches/ingest) into 62 MB, as fast as level 1, whose quick strategy gave 91 MB.
         // Alerts compress about 8:1, so a sixteenth of the size is a small first reservation.
@@ -252,24 +275,16 @@ pub fn encode_spooled(path: &Path, spooled: &Spooled) -> Result<Option<(Encoded,
     let Some(stream) = spooled.streams.get(path) else {
         return Ok(None);
     };
-    let mut file = File::open(path).map_err(Error::io("open", path))?;
-    let metadata = file.metadata().map_err(Error::io("read", path))?;
+    let (mut file, metadata) = open_with_metadata(path)?;
     if metadata.len() != stream.size {
         return Ok(None);
     }
-    let mut hash = Sha1::new();
-    hash.update(format!("{} {}\0", ObjectType::Blob.str(), stream.size).as_bytes());
-
+    let mut hash = object_hasher(ObjectType::Blob, stream.size);
     let mut adler32 = 1;
-    let mut buffer = vec![0; READ_CHUNK.min(stream.size as usize + 1)];
-    loop {
-        let count = file.read(&mut buffer).map_err(Error::io("read", path))?;
-        if count == 0 {
-            break;
-        }
-        hash.update(&buffer[..count]);
-        adler32 = zlib_rs::adler32::adler32(adler32, &buffer[..count]);
-    }
+    read_chunks(&mut file, path, stream.size, |chunk| {
+        hash.update(chunk);
+        adler32 = zlib_rs::adler32::adler32(adler32, chunk);
+    })?;
     if adler32 != stream.adler32 {
         return Ok(None);
     }
@@ -388,14 +403,7 @@ impl PackFile {
         // The trailer is the SHA-1 of everything before it, count included, so the file is
         // read back once. It contains compressed data only, a fraction of the committed bytes.
         let mut hash = Sha1::new();
-        let mut buffer = vec![0; READ_CHUNK];
-        loop {
-            let read = file.read(&mut buffer).map_err(Error::io("read", &path))?;
-            if read == 0 {
-                break;
-            }
-            hash.update(&buffer[..read]);
-        }
+        read_chunks(file, &path, READ_CHUNK as u64, |chunk| hash.update(chunk))?;
         let checksum: [u8; 20] = hash.finalize().into();
         file.write_all(&checksum)
             .map_err(Error::io("write", &path))?;
