@@ -328,8 +328,9 @@ impl Run<'_> {
                         self.take(item, name, repo)?;
                     }
                     // The alerts were allocated on the parsing threads, and freeing them here
-                    // waited on the allocator's locks for those threads' memory. Freed on the
-                    // pool, they no longer hold up this thread, which all the others wait on.
+                    // waited on the allocator's locks for those threads' memory. Freed on a
+                    // thread of their own, they no longer hold up this thread, which all the
+                    // others wait on.
                     let _ = spent.send(alerts);
                 }
                 Ok(())
