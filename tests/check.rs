@@ -968,16 +968,50 @@ fn check_reports_batch_index_that_misleads_ingest() {
     let with_alerts =
         |count: usize| original_record.replace("alerts = 3", &format!("alerts = {count}"));
 
-    // One hex digit of a SHA-256 changed: the alert's bytes no longer match it.
+    // An alert with an id is listed by its id, without a SHA-256.
     let first = lines[0].clone();
-    let flipped = if first.starts_with('0') { "1" } else { "0" };
-    let wrong_hash = format!("{flipped}{}", &first[1..]);
+    let fields: Vec<&str> = first.split('\t').collect();
+    assert_eq!((fields[0], fields[3]), ("-", "5.1"), "{first}");
+
+    // The id changed: a second ingest would take the alert for a new one.
+    let wrong_id = first.replacen("\t5.1\t", "\t5.9\t", 1);
+    env.write(&batch.index, &original.replacen(&first, &wrong_id, 1));
+    let (code, findings) = env.check_json(&[]);
+    assert_eq!(code, 1);
+    let finding = only(&findings, "batch-alert-id-mismatch");
+    assert_eq!(finding["file"], batch.index);
+    assert_eq!(finding["line"], 1);
+    assert!(
+        message(finding).contains("lists alert id 5.9, but its bytes")
+            && message(finding).contains("contain the alert with id 5.1"),
+        "{finding}"
+    );
+
+    // Neither a SHA-256 nor an id: the line names no alert.
+    let nameless = first.replacen("\t5.1\t", "\t\t", 1);
+    env.write(&batch.index, &original.replacen(&first, &nameless, 1));
+    let (_, findings) = env.check_json(&[]);
+    assert_eq!(only(&findings, "batch-index-invalid")["line"], 1);
+
+    // A SHA-256 in place of `-` that the alert's bytes do not hash to.
+    let wrong_hash = first.replacen('-', &"0".repeat(64), 1);
     env.write(&batch.index, &original.replacen(&first, &wrong_hash, 1));
     let (code, findings) = env.check_json(&[]);
     assert_eq!(code, 1);
     let finding = only(&findings, "batch-alert-hash-mismatch");
-    assert_eq!(finding["file"], batch.index);
     assert_eq!(finding["line"], 1);
+    let digest = message(finding)
+        .split("hash to ")
+        .nth(1)
+        .and_then(|rest| rest.get(..64))
+        .expect("the message gives the bytes' SHA-256")
+        .to_string();
+
+    // The right SHA-256 beside the id, as indexes written before `-` list it, passes.
+    let both = first.replacen('-', &digest, 1);
+    env.write(&batch.index, &original.replacen(&first, &both, 1));
+    let (code, findings) = env.check_json(&[]);
+    assert_eq!((code, findings), (0, Vec::<Value>::new()));
 
     // A line repeated, with `alerts` raised to match: the copy starts where no alert does.
     let repeated = [lines[0].as_str(), lines[0].as_str(), &lines[1], &lines[2]].join("\n") + "\n";

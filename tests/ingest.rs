@@ -315,6 +315,78 @@ fn ingest_keeps_batch_evidence_byte_for_byte() {
     );
 }
 
+/// Alerts with an id are indexed by it and the rest by the SHA-256 of their bytes, and an
+/// index that lists both, as casefile wrote before, is read the same way.
+#[test]
+fn ingest_indexes_alerts_by_id_or_hash() {
+    use sha2::{Digest, Sha256};
+    let sha256 = |bytes: &[u8]| -> String {
+        Sha256::digest(bytes)
+            .iter()
+            .map(|byte| format!("{byte:02x}"))
+            .collect()
+    };
+
+    let env = Env::new();
+    let mut lines: Vec<String> = (0..4)
+        .map(|n| {
+            brute_force(
+                &format!("6.{n}"),
+                &format!("2024-05-01T09:{n:02}:00.000+0000"),
+                "192.0.2.61",
+            )
+        })
+        .collect();
+    let mut no_id: Value = serde_json::from_str(&lines[3]).unwrap();
+    no_id.as_object_mut().unwrap().remove("id");
+    no_id["timestamp"] = Value::String("2024-05-01T09:10:00.000+0000".into());
+    lines.push(serde_json::to_string(&no_id).unwrap());
+    let input = write_input(&env, "mixed.json", &lines);
+    let (code, result) = ingest_json(&env, &[&input]);
+    assert_eq!(code, Some(0));
+    assert_eq!(result["summary"]["ingested"], 5);
+    let id = env.only_incident();
+    let index_path = batch_index(&env, &id);
+    let index = std::fs::read_to_string(&index_path).unwrap();
+    let fields: Vec<Vec<&str>> = index
+        .lines()
+        .map(|line| line.split('\t').collect())
+        .collect();
+    assert_eq!(fields.len(), 4, "{index}");
+    for (line, n) in fields.iter().zip(1..4) {
+        assert_eq!(
+            (line[0], line[3]),
+            ("-", format!("6.{n}").as_str()),
+            "{index}"
+        );
+    }
+    let last = lines[4].as_bytes();
+    assert_eq!(fields[3][0], sha256(last), "{index}");
+    assert_eq!(fields[3][3], "", "{index}");
+
+    let (_, again) = ingest_json(&env, &[&input]);
+    assert_eq!(again["summary"]["ingested"], 0);
+    assert_eq!(again["summary"]["duplicates"], 5);
+
+    // The same index with every alert's SHA-256 listed, as older versions wrote it.
+    let data = std::fs::read(index_path.with_extension("json")).unwrap();
+    let hashed: String = fields
+        .iter()
+        .map(|line| {
+            let (offset, length): (usize, usize) =
+                (line[1].parse().unwrap(), line[2].parse().unwrap());
+            let digest = sha256(&data[offset..offset + length]);
+            format!("{digest}\t{}\n", line[1..].join("\t"))
+        })
+        .collect();
+    std::fs::write(&index_path, &hashed).unwrap();
+    env.commit_all("list the SHA-256 of every batched alert");
+    assert_eq!(env.check_json(&[]), (0, Vec::new()));
+    let (_, old_form) = ingest_json(&env, &[&input]);
+    assert_eq!(old_form["summary"]["ingested"], 0);
+    assert_eq!(old_form["summary"]["duplicates"], 5);
+}
+
 #[test]
 fn ingest_batch_record_describes_its_own_alerts() {
     let env = Env::new();

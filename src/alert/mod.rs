@@ -20,8 +20,8 @@ pub use reader::{
     Remainder, DEFAULT_MAX_ALERT_BYTES,
 };
 pub use wazuh::{
-    dedupe_key, facts_selection, field, parse_alert, parse_facts, parse_facts_with, AlertFacts,
-    FactsSelection,
+    alert_id, dedupe_key, facts_selection, field, parse_alert, parse_facts, parse_facts_with,
+    AlertFacts, FactsSelection,
 };
 
 /// One alert with the fields an incident uses. [`field`] reads any other field.

@@ -137,6 +137,15 @@ pub fn dedupe_key(json: &[u8], fields: &[String]) -> Result<String, AlertError> 
     Ok(key_of(&alert_tree(json)?, fields))
 }
 
+/// Returns the id of one alert as [`parse_facts`] reads it, building only the members that
+/// hold it.
+pub fn alert_id(json: &[u8]) -> Result<Option<String>, AlertError> {
+    static SELECTION: std::sync::OnceLock<Selection> = std::sync::OnceLock::new();
+    let selection = SELECTION.get_or_init(|| Selection::new(["id", "rule", "_source"]));
+    let tree = Json::parse_selected(json, selection).map_err(AlertError::InvalidJson)?;
+    Ok(owned_text(&object_alert(tree)?, "id"))
+}
+
 fn key_of(raw: &Json<'_>, fields: &[String]) -> String {
     let mut key = String::new();
     for (index, field) in fields.iter().enumerate() {

@@ -1,13 +1,15 @@
 //! Checks of the evidence batches that `ingest` writes. The metadata record names an index
 //! beside the batch, and the index has one valid line per alert of the record's `alerts`
 //! count. The lines' byte ranges lie inside the batch file and cover it in order, one alert
-//! and its newline after another, and each range hashes to its line's SHA-256. The
-//! duplicate check of `ingest` reads the index, so a wrong line makes an alert ingest again.
+//! and its newline after another. Each range hashes to its line's SHA-256 when the line
+//! lists one, and contains the alert of its line's id. The duplicate check of `ingest` reads
+//! the index, so a wrong line makes an alert ingest again.
 
 use std::io;
 
 use sha2::{Digest, Sha256};
 
+use crate::alert::alert_id;
 use crate::incident::EvidenceRecord;
 use crate::ingest::batch::IndexLine;
 
@@ -33,10 +35,12 @@ pub fn check_batch(
     let mut outside = Vec::new();
     let mut misplaced = Vec::new();
     let mut mismatched = Vec::new();
+    let mut wrong_ids = Vec::new();
     // Where the next alert starts: ingest writes each alert and a newline after the last.
     let mut expected_offset = Some(0u64);
     for (number, line) in (1..).zip(&lines) {
-        let Some(entry) = IndexLine::parse(line).filter(|entry| is_sha256(&entry.sha256)) else {
+        let listed_hash = |entry: &IndexLine| entry.sha256.as_deref().is_none_or(is_sha256);
+        let Some(entry) = IndexLine::parse(line).filter(listed_hash) else {
             invalid.push(number);
             expected_offset = None;
             continue;
@@ -53,9 +57,17 @@ pub fn check_batch(
         expected_offset = end.map(|end| end + 1);
         if let (Some(bytes), Some(end)) = (batch, end) {
             let range = &bytes[entry.offset as usize..end as usize];
-            let digest = crate::report::hex(&Sha256::digest(range));
-            if !digest.eq_ignore_ascii_case(&entry.sha256) {
-                mismatched.push((number, digest, entry.sha256));
+            if let Some(listed) = &entry.sha256 {
+                let digest = crate::report::hex(&Sha256::digest(range));
+                if !digest.eq_ignore_ascii_case(listed) {
+                    mismatched.push((number, digest, listed.clone()));
+                }
+            }
+            if let Some(listed) = &entry.alert_id {
+                let found = alert_id(range).ok().flatten();
+                if found.as_deref() != Some(listed.as_str()) {
+                    wrong_ids.push((number, listed.clone(), found));
+                }
             }
         }
     }
@@ -91,10 +103,25 @@ pub fn check_batch(
         );
         findings.push(index.finding("batch-alert-hash-mismatch", *first, message, site));
     }
+    if let Some((first, listed, found)) = wrong_ids.first() {
+        let contents = match found {
+            Some(found) => format!("the alert with id {found}"),
+            None => "no alert id".to_string(),
+        };
+        let message = format!(
+            "line {first} lists alert id {listed}, but its bytes of evidence/{} \
+             contain {contents}{}; {}",
+            record.file,
+            more_lines(wrong_ids.len()),
+            index.restore
+        );
+        findings.push(index.finding("batch-alert-id-mismatch", *first, message, site));
+    }
     if let Some(&first) = invalid.first() {
         let message = format!(
-            "line {first} is not an index line of six tab-separated fields (SHA-256, byte \
-             offset, byte length, alert id, rule id, alert time){}; {}",
+            "line {first} is not an index line of six tab-separated fields (SHA-256, or `-` \
+             for an alert with an id, byte offset, byte length, alert id, rule id, alert \
+             time){}; {}",
             more_lines(invalid.len()),
             index.restore
         );

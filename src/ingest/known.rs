@@ -151,15 +151,15 @@ impl KnownAlerts {
         self.added(id_minute, 1).map(|()| false)
     }
 
-    /// Records a stored alert by the SHA-256 `hex` of its bytes and by its id, under the
-    /// minute of its `time` when the record names one.
+    /// Records a stored alert by the SHA-256 `hex` of its bytes, when the record lists it,
+    /// and by its id, under the minute of its `time` when the record names one.
     pub fn insert_stored(
         &mut self,
-        hex: &str,
+        hex: Option<&str>,
         alert_id: Option<&str>,
         time: Option<DateTime<Utc>>,
     ) -> Result<()> {
-        let hash = decode_sha256(hex).map(|bytes| prefix(&bytes));
+        let hash = hex.and_then(decode_sha256).map(|bytes| prefix(&bytes));
         let id = alert_id
             .filter(|id| !id.is_empty())
             .map(|id| (id_key(id), id_minute(id)));
@@ -516,7 +516,7 @@ mod tests {
     fn id_or_bytes_make_an_alert_known() {
         let mut known = KnownAlerts::with_limit(4);
         known
-            .insert_stored(&hex(&digest(1)), Some("1714521601.7"), Some(at(0, 1)))
+            .insert_stored(Some(&hex(&digest(1))), Some("1714521601.7"), Some(at(0, 1)))
             .unwrap();
         for minute in 1..10 {
             known
@@ -547,7 +547,7 @@ mod tests {
                 let number = incident * 1000 + minute as u64;
                 let id = format!("{}.{number}", at(minute, 0).timestamp());
                 known
-                    .insert_stored(&hex(&digest(number)), Some(&id), Some(at(minute, 0)))
+                    .insert_stored(Some(&hex(&digest(number))), Some(&id), Some(at(minute, 0)))
                     .unwrap();
                 assert!(
                     known.resident() <= 40,
@@ -606,7 +606,11 @@ mod tests {
             .unwrap());
         // A stored id is found from an alert of any time.
         known
-            .insert_stored(&hex(&digest(5)), Some("1714557700.9"), Some(at(50, 0)))
+            .insert_stored(
+                Some(&hex(&digest(5))),
+                Some("1714557700.9"),
+                Some(at(50, 0)),
+            )
             .unwrap();
         assert!(known
             .check_and_insert(AlertKeys::new(&digest(6), Some("1714557700.9")), at(0, 0))
@@ -625,7 +629,9 @@ mod tests {
     #[test]
     fn timeless_records_match_any_minute() {
         let mut known = KnownAlerts::with_limit(4);
-        known.insert_stored(&hex(&digest(9)), None, None).unwrap();
+        known
+            .insert_stored(Some(&hex(&digest(9))), None, None)
+            .unwrap();
         assert!(known
             .check_and_insert(AlertKeys::new(&digest(9), None), at(42, 0))
             .unwrap());

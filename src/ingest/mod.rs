@@ -92,7 +92,7 @@ impl Existing {
     fn remember(&mut self, root: &Path, dir: &Path, record: &EvidenceRecord) -> Result<()> {
         let time = record.alert_time.as_deref().and_then(stored_time);
         self.known
-            .insert_stored(&record.sha256, record.alert_id.as_deref(), time)?;
+            .insert_stored(Some(&record.sha256), record.alert_id.as_deref(), time)?;
         // An index is a file beside the record; any other name is not followed.
         let Some(index) = record.index.as_deref().filter(|name| is_file_name(name)) else {
             return Ok(());
@@ -107,7 +107,7 @@ impl Existing {
             };
             let time = stored_time(&entry.alert_time);
             self.known
-                .insert_stored(&entry.sha256, entry.alert_id.as_deref(), time)?;
+                .insert_stored(entry.sha256.as_deref(), entry.alert_id.as_deref(), time)?;
         }
         if let Some(first) = unreadable.first() {
             let more = match unreadable.len() {
