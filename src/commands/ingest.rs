@@ -427,7 +427,7 @@ impl Run<'_> {
                 position
             }
             None => {
-                let position = self.open_incident(bytes.clone(), line, origin, key)?;
+                let position = self.open_incident(bytes.to_vec(), line, origin, key)?;
                 let id = self.touched[position].id.clone();
                 self.existing.note_alert(key, &id, time, Some(position));
                 position

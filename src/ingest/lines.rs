@@ -3,7 +3,9 @@
 //! input order, with the same line numbers and errors as [`crate::alert::AlertReader`].
 
 use std::io::{self, BufRead};
+use std::ops::{Deref, Range};
 use std::sync::mpsc::{sync_channel, Receiver};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
@@ -29,27 +31,47 @@ pub struct Prepared {
     /// The 1-based line on which the alert starts.
     pub line: usize,
     /// The alert's JSON exactly as in the input.
-    pub bytes: Vec<u8>,
+    pub bytes: AlertBytes,
     pub sha256: [u8; 32],
     /// The keys that tell whether the alert was ingested before.
     pub keys: AlertKeys,
     pub facts: AlertFacts,
 }
 
+/// The bytes of one alert: its own, or a range of the input chunk it was read from. The
+/// alerts of a chunk share it, so that they are not copied and allocated one by one.
+pub enum AlertBytes {
+    Owned(Vec<u8>),
+    Shared(Arc<Vec<u8>>, Range<usize>),
+}
+
+impl Deref for AlertBytes {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            AlertBytes::Owned(bytes) => bytes,
+            AlertBytes::Shared(chunk, range) => &chunk[range.clone()],
+        }
+    }
+}
+
 impl Prepared {
-    /// Parses the facts of the alert `json` that starts on `line`.
+    /// Parses the facts of the alert at `range` of `chunk`, which starts on `line`.
     pub fn parse(
         line: usize,
-        json: &[u8],
+        chunk: &Arc<Vec<u8>>,
+        range: Range<usize>,
         dedupe_fields: &[String],
         selection: &FactsSelection,
     ) -> Result<Prepared, ReadError> {
+        let json = &chunk[range.clone()];
         let facts = parse_facts_with(json, dedupe_fields, selection)
             .map_err(|error| ReadError::from_alert_error(line, error))?;
         let sha256 = Sha256::digest(json).into();
         Ok(Prepared {
             line,
-            bytes: json.to_vec(),
+            bytes: AlertBytes::Shared(Arc::clone(chunk), range),
             keys: AlertKeys::new(&sha256, facts.id.as_deref()),
             sha256,
             facts,
@@ -62,7 +84,7 @@ impl Prepared {
         let facts = AlertFacts::of(raw.alert, raw.dedupe_key);
         Prepared {
             line: raw.line,
-            bytes: raw.bytes,
+            bytes: AlertBytes::Owned(raw.bytes),
             keys: AlertKeys::new(&sha256, facts.id.as_deref()),
             sha256,
             facts,
@@ -106,7 +128,7 @@ pub fn parse_in_parallel<'scope, R: BufRead + Send + 'scope>(
 
 /// One piece of the input: whole lines starting on a line number, or a failure there.
 enum Piece {
-    Lines { line: usize, data: Vec<u8> },
+    Lines { line: usize, data: Arc<Vec<u8>> },
     TooLarge { line: usize },
     Failed(ReadError),
 }
@@ -123,7 +145,7 @@ fn parse_pieces(
             Piece::Lines { line, data } => jobs.extend(
                 split_lines(data)
                     .enumerate()
-                    .map(|(offset, bytes)| Job::Line(line + offset, bytes)),
+                    .map(|(offset, bytes)| Job::Line(line + offset, data, bytes)),
             ),
             Piece::TooLarge { line } => jobs.push(Job::TooLarge(*line)),
             Piece::Failed(_) => {}
@@ -132,8 +154,12 @@ fn parse_pieces(
     let mut alerts: Vec<Parsed> = jobs
         .into_par_iter()
         .filter_map(|job| match job {
-            Job::Line(line, bytes) => line_json(line, bytes, max_alert_bytes).map(|json| {
-                json.and_then(|json| Prepared::parse(line, json, dedupe_fields, selection))
+            Job::Line(line, chunk, bytes) => line_json(line, bytes, max_alert_bytes).map(|json| {
+                json.and_then(|json| {
+                    let start = json.as_ptr() as usize - chunk.as_ptr() as usize;
+                    let range = start..start + json.len();
+                    Prepared::parse(line, chunk, range, dedupe_fields, selection)
+                })
             }),
             Job::TooLarge(line) => Some(Err(too_large(line, max_alert_bytes))),
         })
@@ -147,9 +173,9 @@ fn parse_pieces(
     alerts
 }
 
-/// One line to parse, or a line to report as too large.
+/// One line to parse, with the chunk it is part of, or a line to report as too large.
 enum Job<'a> {
-    Line(usize, &'a [u8]),
+    Line(usize, &'a Arc<Vec<u8>>, &'a [u8]),
     TooLarge(usize),
 }
 
@@ -207,7 +233,7 @@ impl<R: BufRead> LineChunks<R> {
                 if !data.is_empty() {
                     pieces.push(Piece::Lines {
                         line: self.line,
-                        data,
+                        data: Arc::new(data),
                     });
                 }
                 return (pieces, true);
@@ -228,7 +254,10 @@ impl<R: BufRead> LineChunks<R> {
                 let line = self.line;
                 self.line += memchr::memchr_iter(b'\n', &data).count();
                 size += data.len();
-                pieces.push(Piece::Lines { line, data });
+                pieces.push(Piece::Lines {
+                    line,
+                    data: Arc::new(data),
+                });
             } else if self.carry.len() > self.max_alert_bytes {
                 // A line longer than the limit is skipped without holding it in memory.
                 pieces.push(Piece::TooLarge { line: self.line });
