@@ -83,7 +83,8 @@ type Sighting = (DateTime<Utc>, DateTime<Utc>, String);
 struct Noted<'a> {
     line: usize,
     bytes: &'a [u8],
-    digest: &'a [u8; 32],
+    /// The SHA-256 of an alert without an id.
+    digest: Option<&'a [u8; 32]>,
     facts: &'a AlertFacts,
     time: DateTime<Utc>,
 }
@@ -395,8 +396,7 @@ impl Run<'_> {
         let Prepared {
             line,
             bytes,
-            sha256: digest,
-            keys,
+            alert_key,
             facts,
         } = prepared;
         let line = *line;
@@ -408,7 +408,7 @@ impl Run<'_> {
             return Ok(());
         }
         let time = facts.timestamp.to_utc();
-        if self.existing.known.check_and_insert(*keys, time)? {
+        if self.existing.known.check_and_insert(*alert_key, time)? {
             self.summary.duplicates += 1;
             return Ok(());
         }
@@ -436,7 +436,7 @@ impl Run<'_> {
         let alert = Noted {
             line,
             bytes,
-            digest,
+            digest: alert_key.sha256(),
             facts,
             time,
         };

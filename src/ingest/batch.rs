@@ -180,11 +180,12 @@ impl BatchWriter {
         }
     }
 
-    /// Appends one alert's bytes and its index line.
+    /// Appends one alert's bytes and its index line. `sha256` is the alert's SHA-256 when
+    /// the caller has it, and the index lists it for an alert without an id.
     pub fn push(
         &mut self,
         bytes: &[u8],
-        sha256: &[u8; 32],
+        sha256: Option<&[u8; 32]>,
         alert_id: Option<&str>,
         rule_id: &str,
         alert_time: DateTime<Utc>,
@@ -200,7 +201,11 @@ impl BatchWriter {
         if alert_id.is_some() {
             index.extend_from_slice(NO_HASH.as_bytes());
         } else {
-            for byte in sha256 {
+            let digest: [u8; 32] = match sha256 {
+                Some(sha256) => *sha256,
+                None => Sha256::digest(bytes).into(),
+            };
+            for byte in digest {
                 index.push(HEX_DIGITS[usize::from(byte >> 4)]);
                 index.push(HEX_DIGITS[usize::from(byte & 0xf)]);
             }
@@ -492,18 +497,18 @@ mod tests {
         let mut batch = BatchWriter::new(dir.path().join("alerts.json"));
         let time = "2024-01-01T00:00:00Z".parse().unwrap();
         batch
-            .push(b"{}", &[0; 32], None, "5710", time, &mut files)
+            .push(b"{}", Some(&[0; 32]), None, "5710", time, &mut files)
             .unwrap();
         batch
-            .push(b"{}", &[1; 32], None, "5710", time, &mut files)
+            .push(b"{}", Some(&[1; 32]), None, "5710", time, &mut files)
             .unwrap();
         assert_eq!(batch.rule(), Some("5710"));
         batch
-            .push(b"{}", &[2; 32], None, "5712", time, &mut files)
+            .push(b"{}", Some(&[2; 32]), None, "5712", time, &mut files)
             .unwrap();
         assert_eq!(batch.rule(), None);
         batch
-            .push(b"{}", &[3; 32], None, "5710", time, &mut files)
+            .push(b"{}", Some(&[3; 32]), None, "5710", time, &mut files)
             .unwrap();
         assert_eq!(batch.rule(), None);
     }
@@ -516,10 +521,17 @@ mod tests {
         let time = "2024-01-01T00:00:00Z".parse().unwrap();
         let id = Some("a\tb\\");
         batch
-            .push(b"{}", &[0xab; 32], None, "5710", time, &mut files)
+            .push(b"{}", Some(&[0xab; 32]), None, "5710", time, &mut files)
             .unwrap();
         batch
-            .push(b"{\"a\":1}", &[0xab; 32], id, "5710", time, &mut files)
+            .push(
+                b"{\"a\":1}",
+                Some(&[0xab; 32]),
+                id,
+                "5710",
+                time,
+                &mut files,
+            )
             .unwrap();
         let text = String::from_utf8(batch.index.clone()).unwrap();
         let first = IndexLine::parse(text.lines().next().unwrap()).unwrap();

@@ -119,25 +119,21 @@ impl KnownAlerts {
     }
 
     /// Returns whether an alert of `time` is known; records it as known when it is not. An
-    /// alert read in this run is remembered by its id alone when it has one, because
-    /// identical bytes carry the same id.
-    pub fn check_and_insert(&mut self, keys: AlertKeys, time: DateTime<Utc>) -> Result<bool> {
-        let AlertKeys {
-            hash,
-            id,
-            id_minute,
-        } = keys;
-        if self.timeless.hashes.contains(&hash) {
-            return Ok(true);
-        }
-        let minute = minute_of(time);
-        let keys = self.minute_keys(minute)?;
-        if keys.hashes.contains(&hash) {
-            return Ok(true);
-        }
-        let Some(id) = id else {
-            keys.hashes.insert(hash);
-            return self.added(minute, 1).map(|()| false);
+    /// alert with an id is known by its id, and one without by its bytes.
+    pub fn check_and_insert(&mut self, key: AlertKey, time: DateTime<Utc>) -> Result<bool> {
+        let (id, id_minute) = match key {
+            AlertKey::Id { key, minute } => (key, minute),
+            AlertKey::Bytes { sha256 } => {
+                let hash = prefix(&sha256);
+                if self.timeless.hashes.contains(&hash) {
+                    return Ok(true);
+                }
+                let minute = minute_of(time);
+                if !self.minute_keys(minute)?.hashes.insert(hash) {
+                    return Ok(true);
+                }
+                return self.added(minute, 1).map(|()| false);
+            }
         };
         let Some(id_minute) = id_minute else {
             // An id that names no time is kept in memory for the whole run.
@@ -390,22 +386,34 @@ impl std::hash::Hasher for KeyHasher {
     }
 }
 
-/// The keys of one alert: of its bytes, and of its id when it has one, with the minute that
-/// the id names.
+/// The key of one alert: of its id when it has one, with the minute that the id names, and
+/// of its bytes otherwise. Alerts with the same bytes have the same id, so the bytes of an
+/// alert with an id are not hashed.
 #[derive(Debug, Clone, Copy)]
-pub struct AlertKeys {
-    hash: u128,
-    id: Option<u128>,
-    id_minute: Option<i64>,
+pub enum AlertKey {
+    Id { key: u128, minute: Option<i64> },
+    Bytes { sha256: [u8; 32] },
 }
 
-impl AlertKeys {
-    /// Computes the keys of an alert whose bytes have the SHA-256 `sha256`.
-    pub fn new(sha256: &[u8; 32], alert_id: Option<&str>) -> AlertKeys {
-        AlertKeys {
-            hash: prefix(sha256),
-            id: alert_id.map(id_key),
-            id_minute: alert_id.and_then(id_minute),
+impl AlertKey {
+    /// Computes the key of the alert `bytes` with the id `alert_id`.
+    pub fn new(bytes: &[u8], alert_id: Option<&str>) -> AlertKey {
+        match alert_id.filter(|id| !id.is_empty()) {
+            Some(id) => AlertKey::Id {
+                key: id_key(id),
+                minute: id_minute(id),
+            },
+            None => AlertKey::Bytes {
+                sha256: Sha256::digest(bytes).into(),
+            },
+        }
+    }
+
+    /// Returns the SHA-256 of the alert's bytes when it has no id.
+    pub fn sha256(&self) -> Option<&[u8; 32]> {
+        match self {
+            AlertKey::Id { .. } => None,
+            AlertKey::Bytes { sha256 } => Some(sha256),
         }
     }
 }
@@ -455,17 +463,22 @@ mod tests {
         DateTime::from_timestamp(1_714_521_600 + minute * 60 + second, 0).unwrap()
     }
 
+    /// Returns the bytes of alert `number`, whose SHA-256 is [`digest`] of the number.
+    fn bytes(number: u64) -> [u8; 8] {
+        number.to_le_bytes()
+    }
+
     fn digest(number: u64) -> [u8; 32] {
         Sha256::digest(number.to_le_bytes()).into()
     }
 
-    /// Returns the keys of alert `number` at `time`, which has a Wazuh id of that time when
+    /// Returns the key of alert `number` at `time`, which has a Wazuh id of that time when
     /// the number is even.
-    fn numbered(number: u64, time: DateTime<Utc>) -> AlertKeys {
+    fn numbered(number: u64, time: DateTime<Utc>) -> AlertKey {
         let id = number
             .is_multiple_of(2)
             .then(|| format!("{}.{number}", time.timestamp()));
-        AlertKeys::new(&digest(number), id.as_deref())
+        AlertKey::new(&bytes(number), id.as_deref())
     }
 
     #[test]
@@ -498,17 +511,17 @@ mod tests {
         }
         assert!(known.resident() <= 40);
         // New alerts in a minute that was written out and read back are new once.
-        let late = digest(5000);
+        let late = bytes(5000);
         assert!(!known
-            .check_and_insert(AlertKeys::new(&late, None), at(3, 30))
+            .check_and_insert(AlertKey::new(&late, None), at(3, 30))
             .unwrap());
         for minute in 50..100 {
             known
-                .check_and_insert(AlertKeys::new(&digest(1), None), at(minute, 0))
+                .check_and_insert(AlertKey::new(&bytes(1), None), at(minute, 0))
                 .unwrap();
         }
         assert!(known
-            .check_and_insert(AlertKeys::new(&late, None), at(3, 30))
+            .check_and_insert(AlertKey::new(&late, None), at(3, 30))
             .unwrap());
     }
 
@@ -521,20 +534,20 @@ mod tests {
         for minute in 1..10 {
             known
                 .check_and_insert(
-                    AlertKeys::new(&digest(100 + minute as u64), None),
+                    AlertKey::new(&bytes(100 + minute as u64), None),
                     at(minute, 0),
                 )
                 .unwrap();
         }
         // The same id with other bytes, and the same bytes without the id.
         assert!(known
-            .check_and_insert(AlertKeys::new(&digest(2), Some("1714521601.7")), at(0, 1))
+            .check_and_insert(AlertKey::new(&bytes(2), Some("1714521601.7")), at(0, 1))
             .unwrap());
         assert!(known
-            .check_and_insert(AlertKeys::new(&digest(1), None), at(0, 1))
+            .check_and_insert(AlertKey::new(&bytes(1), None), at(0, 1))
             .unwrap());
         assert!(!known
-            .check_and_insert(AlertKeys::new(&digest(3), Some("1714521601.8")), at(0, 1))
+            .check_and_insert(AlertKey::new(&bytes(3), Some("1714521601.8")), at(0, 1))
             .unwrap());
     }
 
@@ -562,15 +575,15 @@ mod tests {
                 let id = format!("{}.{number}", at(minute, 0).timestamp());
                 let time = at(minute, 0);
                 assert!(known
-                    .check_and_insert(AlertKeys::new(&digest(number), Some(&id)), time)
+                    .check_and_insert(AlertKey::new(&bytes(number), Some(&id)), time)
                     .unwrap());
                 assert!(known
-                    .check_and_insert(AlertKeys::new(&digest(number), None), time)
+                    .check_and_insert(AlertKey::new(&bytes(number), None), time)
                     .unwrap());
             }
             let new = digest(500_000 + minute as u64);
             assert!(!known
-                .check_and_insert(AlertKeys::new(&new, None), at(minute, 0))
+                .check_and_insert(AlertKey::new(&new, None), at(minute, 0))
                 .unwrap());
             assert!(
                 known.resident() <= 40,
@@ -585,24 +598,24 @@ mod tests {
         let mut known = KnownAlerts::with_limit(4);
         let id = Some("1714557600.2");
         assert!(!known
-            .check_and_insert(AlertKeys::new(&digest(1), id), at(0, 0))
+            .check_and_insert(AlertKey::new(&bytes(1), id), at(0, 0))
             .unwrap());
         // Push the first minute out to the temporary file.
         for minute in 10..20 {
             known
-                .check_and_insert(AlertKeys::new(&digest(minute as u64), None), at(minute, 0))
+                .check_and_insert(AlertKey::new(&bytes(minute as u64), None), at(minute, 0))
                 .unwrap();
         }
         assert!(known
-            .check_and_insert(AlertKeys::new(&digest(2), id), at(5, 0))
+            .check_and_insert(AlertKey::new(&bytes(2), id), at(5, 0))
             .unwrap());
         // Ids that name no time are kept for the whole run.
         let other = Some("alert-7");
         assert!(!known
-            .check_and_insert(AlertKeys::new(&digest(3), other), at(0, 0))
+            .check_and_insert(AlertKey::new(&bytes(3), other), at(0, 0))
             .unwrap());
         assert!(known
-            .check_and_insert(AlertKeys::new(&digest(4), other), at(30, 0))
+            .check_and_insert(AlertKey::new(&bytes(4), other), at(30, 0))
             .unwrap());
         // A stored id is found from an alert of any time.
         known
@@ -613,7 +626,7 @@ mod tests {
             )
             .unwrap();
         assert!(known
-            .check_and_insert(AlertKeys::new(&digest(6), Some("1714557700.9")), at(0, 0))
+            .check_and_insert(AlertKey::new(&bytes(6), Some("1714557700.9")), at(0, 0))
             .unwrap());
     }
 
@@ -633,10 +646,10 @@ mod tests {
             .insert_stored(Some(&hex(&digest(9))), None, None)
             .unwrap();
         assert!(known
-            .check_and_insert(AlertKeys::new(&digest(9), None), at(42, 0))
+            .check_and_insert(AlertKey::new(&bytes(9), None), at(42, 0))
             .unwrap());
         assert!(!known
-            .check_and_insert(AlertKeys::new(&digest(10), None), at(42, 0))
+            .check_and_insert(AlertKey::new(&bytes(10), None), at(42, 0))
             .unwrap());
     }
 

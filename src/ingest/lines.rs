@@ -8,9 +8,8 @@ use std::sync::mpsc::{sync_channel, Receiver};
 use std::sync::Arc;
 
 use rayon::prelude::*;
-use sha2::{Digest, Sha256};
 
-use super::known::AlertKeys;
+use super::known::AlertKey;
 use crate::alert::{
     facts_selection, line_json, parse_facts_with, too_large, AlertFacts, FactsSelection, RawAlert,
     ReadError, Remainder,
@@ -32,9 +31,8 @@ pub struct Prepared {
     pub line: usize,
     /// The alert's JSON exactly as in the input.
     pub bytes: AlertBytes,
-    pub sha256: [u8; 32],
-    /// The keys that tell whether the alert was ingested before.
-    pub keys: AlertKeys,
+    /// The key that tells whether the alert was ingested before.
+    pub alert_key: AlertKey,
     pub facts: AlertFacts,
 }
 
@@ -68,25 +66,21 @@ impl Prepared {
         let json = &chunk[range.clone()];
         let facts = parse_facts_with(json, dedupe_fields, selection)
             .map_err(|error| ReadError::from_alert_error(line, error))?;
-        let sha256 = Sha256::digest(json).into();
         Ok(Prepared {
             line,
+            alert_key: AlertKey::new(json, facts.id.as_deref()),
             bytes: AlertBytes::Shared(Arc::clone(chunk), range),
-            keys: AlertKeys::new(&sha256, facts.id.as_deref()),
-            sha256,
             facts,
         })
     }
 
     /// Takes the facts of an alert read by [`crate::alert::AlertReader`].
     pub fn from_raw(raw: RawAlert) -> Prepared {
-        let sha256 = Sha256::digest(&raw.bytes).into();
         let facts = AlertFacts::of(raw.alert, raw.dedupe_key);
         Prepared {
             line: raw.line,
+            alert_key: AlertKey::new(&raw.bytes, facts.id.as_deref()),
             bytes: AlertBytes::Owned(raw.bytes),
-            keys: AlertKeys::new(&sha256, facts.id.as_deref()),
-            sha256,
             facts,
         }
     }
