@@ -12,12 +12,16 @@ pub(crate) fn lookup<'a, 'b>(value: &'b Json<'a>, path: &str) -> Option<&'b Json
     if path.is_empty() {
         return Some(value);
     }
-    let (segment, rest) = path.split_once('.').unwrap_or((path, ""));
+    let (segment, rest) = match path.bytes().position(|byte| byte == b'.') {
+        Some(dot) => (&path[..dot], &path[dot + 1..]),
+        None => (path, ""),
+    };
     match value {
-        Json::Object(_) => {
+        Json::Object { dotted_key, .. } => {
             let nested = value.get(segment).and_then(|child| lookup(child, rest));
             match nested {
-                None if !rest.is_empty() => value.get(path),
+                // A key equal to `path` contains a dot, because `rest` follows one.
+                None if !rest.is_empty() && *dotted_key => value.get(path),
                 found => found,
             }
         }
@@ -117,6 +121,46 @@ mod tests {
             lookup(&value, "rule.mitre.id"),
             Some(&tree(json!(["T1110"])))
         );
+    }
+
+    #[test]
+    fn lookup_dotted_key_below_root() {
+        let value = tree(json!({"data": {"virustotal.source.file": "/tmp/x"}}));
+        assert_eq!(
+            lookup(&value, "data.virustotal.source.file"),
+            Some(&tree(json!("/tmp/x")))
+        );
+        let value = tree(json!({"data": {"virustotal": {"source.file": "/tmp/y"}}}));
+        assert_eq!(
+            lookup(&value, "data.virustotal.source.file"),
+            Some(&tree(json!("/tmp/y")))
+        );
+    }
+
+    #[test]
+    fn lookup_nested_before_flattened() {
+        let value = tree(json!({"data": {"srcip": "1.1.1.1"}, "data.srcip": "2.2.2.2"}));
+        assert_eq!(lookup(&value, "data.srcip"), Some(&tree(json!("1.1.1.1"))));
+        let value = tree(json!({"data": {"dstip": "1.1.1.1"}, "data.srcip": "2.2.2.2"}));
+        assert_eq!(lookup(&value, "data.srcip"), Some(&tree(json!("2.2.2.2"))));
+        let value = tree(json!({"data": {"srcip": null}, "data.srcip": "2.2.2.2"}));
+        assert_eq!(lookup(&value, "data.srcip"), Some(&tree(json!(null))));
+    }
+
+    #[test]
+    fn lookup_repeated_key_takes_last() {
+        let text: &'static [u8] =
+            br#"{"data": {"srcip": "a"}, "data": {"dstip": "b"}, "data.srcip": "c", "data.srcip": "d"}"#;
+        let value = Json::parse(text).unwrap();
+        assert_eq!(lookup(&value, "data.dstip"), Some(&tree(json!("b"))));
+        assert_eq!(lookup(&value, "data.srcip"), Some(&tree(json!("d"))));
+    }
+
+    #[test]
+    fn lookup_trailing_dot() {
+        let value = tree(json!({"data": {"srcip": "1.1.1.1"}}));
+        assert_eq!(lookup(&value, "data."), lookup(&value, "data"));
+        assert_eq!(lookup(&value, ""), Some(&value));
     }
 
     #[test]

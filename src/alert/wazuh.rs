@@ -164,7 +164,7 @@ fn alert_tree(json: &[u8]) -> Result<Json<'_>, AlertError> {
 fn object_alert(tree: Json<'_>) -> Result<Json<'_>, AlertError> {
     let raw = unwrap_source(tree)?;
     match raw {
-        Json::Object(_) => Ok(raw),
+        Json::Object { .. } => Ok(raw),
         other => Err(AlertError::NotAnObject {
             found: other.kind(),
         }),
@@ -174,10 +174,10 @@ fn object_alert(tree: Json<'_>) -> Result<Json<'_>, AlertError> {
 /// Dashboard and OpenSearch exports wrap each alert as `{"_index": ..., "_source": {...}}`.
 fn unwrap_source(mut value: Json<'_>) -> Result<Json<'_>, AlertError> {
     match &value {
-        Json::Object(_) if value.get("_source").is_some() && value.get("rule").is_none() => {
+        Json::Object { .. } if value.get("_source").is_some() && value.get("rule").is_none() => {
             Ok(value.take("_source").unwrap_or(Json::Null))
         }
-        Json::Object(_) => Ok(value),
+        Json::Object { .. } => Ok(value),
         other => Err(AlertError::NotAnObject {
             found: other.kind(),
         }),
@@ -192,7 +192,7 @@ fn owned_text(raw: &Json<'_>, path: &str) -> Option<String> {
 fn required_rule<'t, 'a>(
     rule: Option<&'t Json<'a>>,
 ) -> Result<(&'t Json<'a>, Cow<'t, str>, Cow<'t, str>), AlertError> {
-    let Some(rule @ Json::Object(_)) = rule else {
+    let Some(rule @ Json::Object { .. }) = rule else {
         return Err(AlertError::MissingRule);
     };
     let id = text_at(rule, "id").ok_or(AlertError::MissingField { field: "rule.id" })?;
