@@ -82,7 +82,17 @@ pub fn parse_facts(json: &[u8], dedupe_fields: &[String]) -> Result<AlertFacts, 
 
 /// Returns the fields that [`parse_facts`] reads, for [`parse_facts_with`].
 pub fn facts_selection(dedupe_fields: &[String]) -> FactsSelection {
-    let mut paths: Vec<&str> = vec!["rule", "id", "timestamp", "@timestamp", "_source"];
+    // Of `rule`, only the members that `parse_alert` may reject are read. Its `groups` and
+    // `mitre` arrays are skipped unless a dedupe field names them.
+    let mut paths: Vec<&str> = vec![
+        "rule.id",
+        "rule.level",
+        "rule.description",
+        "id",
+        "timestamp",
+        "@timestamp",
+        "_source",
+    ];
     for path in observables::read_paths() {
         paths.push(path);
     }
@@ -607,6 +617,65 @@ mod tests {
         let agent = parse(value).expect("valid").agent.expect("agent");
         assert!(agent.is_manager());
         assert_eq!(agent.ip, None);
+    }
+
+    /// Parses `value` as facts and checks them against a whole parse.
+    fn facts_checked(value: Value, dedupe_fields: &[&str]) -> AlertFacts {
+        let fields: Vec<String> = dedupe_fields
+            .iter()
+            .map(|field| field.to_string())
+            .collect();
+        let text = value.to_string();
+        let facts = parse_facts(text.as_bytes(), &fields).expect("valid facts");
+        let alert = parse_alert(text.as_bytes()).expect("valid alert");
+        assert_eq!(facts.rule_id, alert.rule.id);
+        assert_eq!(facts.observables, alert.observables);
+        assert_eq!(
+            facts.dedupe_key,
+            dedupe_key(text.as_bytes(), &fields).unwrap()
+        );
+        facts
+    }
+
+    #[test]
+    fn facts_dedupe_key_reads_skipped_rule_members() {
+        let value = with(minimal(), &["rule", "groups"], json!(["sshd", "syslog"]));
+        let value = with(value, &["rule", "mitre"], json!({"id": ["T1110"]}));
+        let facts = facts_checked(value, &["rule.groups", "rule.mitre.id", "rule.firedtimes"]);
+        assert_eq!(facts.dedupe_key, "sshd,syslog|T1110|");
+    }
+
+    #[test]
+    fn facts_rule_flattened_at_root() {
+        let value = json!({
+            "timestamp": "2019-10-15T19:07:57.741+0000",
+            "rule": {"level": 5, "description": "d", "mitre.id": ["T1110"]},
+            "rule.id": "5710",
+        });
+        let fields = ["rule.id", "rule.mitre.id"].map(String::from);
+        let text = value.to_string();
+        let error = parse_facts(text.as_bytes(), &fields).expect_err("no rule.id");
+        assert_eq!(error.to_string(), "alert has no `rule.id`");
+        let error = parse_alert(text.as_bytes()).expect_err("no rule.id");
+        assert_eq!(error.to_string(), "alert has no `rule.id`");
+        assert_eq!(dedupe_key(text.as_bytes(), &fields).unwrap(), "5710|T1110");
+    }
+
+    #[test]
+    fn facts_repeated_rule_takes_last() {
+        let text = br#"{"timestamp": "2019-10-15T19:07:57.741+0000",
+            "rule": {"id": "1", "level": 3, "description": "d"},
+            "rule": {"id": "2", "level": 20, "description": "d"}}"#;
+        let error = parse_facts(text, &[]).expect_err("level 20");
+        assert_eq!(
+            error.to_string(),
+            "`rule.level` is `20`, expected a number 0-15"
+        );
+        let error = parse_alert(text).expect_err("level 20");
+        assert_eq!(
+            error.to_string(),
+            "`rule.level` is `20`, expected a number 0-15"
+        );
     }
 
     #[test]
