@@ -82,8 +82,8 @@ pub fn parse_facts(json: &[u8], dedupe_fields: &[String]) -> Result<AlertFacts, 
 
 /// Returns the fields that [`parse_facts`] reads, for [`parse_facts_with`].
 pub fn facts_selection(dedupe_fields: &[String]) -> FactsSelection {
-    // Of `rule`, only the members that `parse_alert` may reject are read. Its `groups` and
-    // `mitre` arrays are skipped unless a dedupe field names them.
+    // Facts read only the `rule` members whose values can make `parse_alert` reject an alert,
+    // so its `groups` and `mitre` arrays are skipped unless a dedupe field names them.
     let mut paths: Vec<&str> = vec![
         "rule.id",
         "rule.level",
@@ -153,15 +153,32 @@ fn key_of(raw: &Json<'_>, fields: &[String]) -> String {
         if index > 0 {
             key.push(DEDUPE_KEY_SEPARATOR);
         }
-        let value = fields::lookup(raw, field).and_then(render);
-        for character in value.unwrap_or_default().chars() {
-            if character == DEDUPE_KEY_SEPARATOR || character == '\\' {
-                key.push('\\');
-            }
-            key.push(character);
-        }
+        let Some(value) = fields::lookup(raw, field) else {
+            continue;
+        };
+        // A string is rendered as itself, so it is escaped without a copy.
+        let text = match value {
+            Json::String(text) => Cow::Borrowed(text.as_ref()),
+            other => Cow::Owned(render(other).unwrap_or_default()),
+        };
+        push_escaped(&mut key, &text);
     }
     key
+}
+
+/// Appends `text` to a dedupe key, with a backslash before each separator and backslash.
+fn push_escaped(key: &mut String, text: &str) {
+    let separator = DEDUPE_KEY_SEPARATOR as u8;
+    if !text.bytes().any(|byte| byte == separator || byte == b'\\') {
+        key.push_str(text);
+        return;
+    }
+    for character in text.chars() {
+        if character == DEDUPE_KEY_SEPARATOR || character == '\\' {
+            key.push('\\');
+        }
+        key.push(character);
+    }
 }
 
 /// Parses alert JSON into a tree and removes the `_source` wrapper of dashboard exports.
@@ -676,6 +693,17 @@ mod tests {
             error.to_string(),
             "`rule.level` is `20`, expected a number 0-15"
         );
+    }
+
+    #[test]
+    fn dedupe_key_escapes_value_kinds() {
+        let value = with(
+            minimal(),
+            &["data"],
+            json!({"a": "x|y\\z", "b": 7, "c": ["p|q", 1]}),
+        );
+        let facts = facts_checked(value, &["data.a", "data.b", "data.c", "data.missing"]);
+        assert_eq!(facts.dedupe_key, r"x\|y\\z|7|p\|q,1|");
     }
 
     #[test]
