@@ -30,6 +30,46 @@ pub(crate) fn lookup<'a, 'b>(value: &'b Json<'a>, path: &str) -> Option<&'b Json
     }
 }
 
+/// A member of an object, looked up once for the paths below it, such as an alert's `data`
+/// object, which about twenty observable fields sit in.
+pub(crate) struct Branch<'b, 'a> {
+    parent: &'b Json<'a>,
+    name: &'static str,
+    member: Option<&'b Json<'a>>,
+}
+
+impl<'b, 'a> Branch<'b, 'a> {
+    /// Looks up the member `name`, which contains no `.`, of `parent`.
+    pub fn new(parent: &'b Json<'a>, name: &'static str) -> Branch<'b, 'a> {
+        Branch {
+            parent,
+            name,
+            member: parent.get(name),
+        }
+    }
+
+    /// Looks up a dotted path in the parent, as [`lookup`] does. A path outside the member is
+    /// looked up from the parent.
+    pub fn lookup(&self, path: &str) -> Option<&'b Json<'a>> {
+        let rest = path
+            .strip_prefix(self.name)
+            .and_then(|rest| rest.strip_prefix('.'));
+        let (Some(rest), Json::Object { dotted_key, .. }) = (rest, self.parent) else {
+            return lookup(self.parent, path);
+        };
+        let nested = self.member.and_then(|member| lookup(member, rest));
+        match nested {
+            None if !rest.is_empty() && *dotted_key => self.parent.get(path),
+            found => found,
+        }
+    }
+
+    /// Returns the text at a dotted path in the parent, as [`text_at`] does.
+    pub fn text_at(&self, path: &str) -> Option<Cow<'b, str>> {
+        non_empty_text(self.lookup(path)?)
+    }
+}
+
 /// Renders a string, number or boolean as text, and returns `None` for anything else.
 pub(crate) fn scalar_text<'b>(value: &'b Json<'_>) -> Option<Cow<'b, str>> {
     match value {
@@ -61,7 +101,11 @@ pub(crate) fn render(value: &Json<'_>) -> Option<String> {
 
 /// Returns the text at `path` when it is a non-empty scalar.
 pub(crate) fn text_at<'b>(value: &'b Json<'_>, path: &str) -> Option<Cow<'b, str>> {
-    let text = scalar_text(lookup(value, path)?)?;
+    non_empty_text(lookup(value, path)?)
+}
+
+fn non_empty_text<'b>(value: &'b Json<'_>) -> Option<Cow<'b, str>> {
+    let text = scalar_text(value)?;
     (!text.trim().is_empty()).then_some(text)
 }
 
@@ -172,6 +216,40 @@ mod tests {
         );
         assert_eq!(lookup(&value, "rule.groups.2"), None);
         assert_eq!(lookup(&value, "rule.groups.x"), None);
+    }
+
+    #[test]
+    fn branch_lookup_matches_lookup() {
+        let trees: [&'static [u8]; 6] = [
+            br#"{"data": {"srcip": "a", "win": {"eventdata": {"image": "b"}}}}"#,
+            br#"{"data": {"dstip": "a"}, "data.srcip": "b", "data.win.eventdata": {"x": 1}}"#,
+            br#"{"data": {"srcip": "a"}, "data": {"win.eventdata": 1}, "data.srcip": "c"}"#,
+            br#"{"data": ["a", {"srcip": "b"}], "data.1.srcip": "c", "syscheck": {"path": "/x"}}"#,
+            br#"{"data": "text", "data.srcip": "a", "agent.id": "001"}"#,
+            br#"[{"data": {"srcip": "a"}}]"#,
+        ];
+        let paths = [
+            "data",
+            "data.",
+            "data.srcip",
+            "data.dstip",
+            "data.win.eventdata",
+            "data.win.eventdata.image",
+            "data.1.srcip",
+            "datasrcip",
+            "syscheck.path",
+            "agent.id",
+            "0.data.srcip",
+            "",
+        ];
+        for text in trees {
+            let value = Json::parse(text).unwrap();
+            let data = Branch::new(&value, "data");
+            for path in paths {
+                let input = String::from_utf8_lossy(text);
+                assert_eq!(data.lookup(path), lookup(&value, path), "{input} {path}");
+            }
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::net::IpAddr;
 
-use super::fields::{lookup, scalar_text, text_at};
+use super::fields::{scalar_text, text_at, Branch};
 use super::json::Json;
 use super::Observable;
 use crate::ioc::IocType;
@@ -211,16 +211,17 @@ pub(crate) fn read_paths() -> impl Iterator<Item = &'static str> {
 /// Returns the observables of an alert, deduplicated by kind and value.
 pub(crate) fn extract(raw: &Json<'_>) -> Vec<Observable> {
     let mut found = Found::default();
-    add_clamav(raw, &mut found);
+    let data = Branch::new(raw, "data");
+    add_clamav(raw, &data, &mut found);
     for (path, shape) in DATA_FIELDS {
-        if let Some(text) = text_at(raw, path) {
+        if let Some(text) = data.text_at(path) {
             found.add(*shape, &text, &Cow::Borrowed(path));
         }
     }
-    add_windows_eventdata(raw, &mut found);
+    add_windows_eventdata(&data, &mut found);
     add_agent(raw, &mut found);
     // Usually the agent's own host under its Windows name, so it comes after `agent.name`.
-    if let Some(computer) = text_at(raw, "data.win.system.computer") {
+    if let Some(computer) = data.text_at("data.win.system.computer") {
         let field = Cow::Borrowed("data.win.system.computer");
         found.add(Shape::Hostname, &computer, &field);
     }
@@ -229,23 +230,24 @@ pub(crate) fn extract(raw: &Json<'_>) -> Vec<Observable> {
 
 /// Adds the scanned file's path and MD5, which the ClamAV decoder puts in `data.url` and
 /// `data.id`.
-fn add_clamav(raw: &Json<'_>, found: &mut Found) {
+fn add_clamav(raw: &Json<'_>, data: &Branch<'_, '_>, found: &mut Found) {
     let is_clamd = ["decoder.name", "decoder.parent"]
         .iter()
         .any(|path| text_at(raw, path).is_some_and(|name| name == "clamd"));
     if !is_clamd {
         return;
     }
-    if let Some(path) = text_at(raw, "data.url") {
+    if let Some(path) = data.text_at("data.url") {
         found.add(Shape::FilePath, &path, &Cow::Borrowed("data.url"));
     }
-    if let Some(hash) = text_at(raw, "data.id") {
+    if let Some(hash) = data.text_at("data.id") {
         found.add(Shape::Md5, &hash, &Cow::Borrowed("data.id"));
     }
 }
 
-fn add_windows_eventdata(raw: &Json<'_>, found: &mut Found) {
-    let Some(eventdata) = lookup(raw, "data.win.eventdata").and_then(Json::sorted_members) else {
+fn add_windows_eventdata(data: &Branch<'_, '_>, found: &mut Found) {
+    let eventdata = data.lookup("data.win.eventdata");
+    let Some(eventdata) = eventdata.and_then(Json::sorted_members) else {
         return;
     };
     for (key, value) in eventdata {
