@@ -53,7 +53,7 @@ fn observables(alert: &Alert) -> Vec<(IocType, &str, &str)> {
             (
                 observable.kind,
                 observable.value.as_str(),
-                observable.field.as_str(),
+                observable.field.as_ref(),
             )
         })
         .collect()

@@ -12,17 +12,61 @@ pub(crate) fn lookup<'a, 'b>(value: &'b Json<'a>, path: &str) -> Option<&'b Json
     if path.is_empty() {
         return Some(value);
     }
-    let (segment, rest) = path.split_once('.').unwrap_or((path, ""));
+    let (segment, rest) = match path.bytes().position(|byte| byte == b'.') {
+        Some(dot) => (&path[..dot], &path[dot + 1..]),
+        None => (path, ""),
+    };
     match value {
-        Json::Object(_) => {
+        Json::Object { dotted_key, .. } => {
             let nested = value.get(segment).and_then(|child| lookup(child, rest));
             match nested {
-                None if !rest.is_empty() => value.get(path),
+                // A key equal to `path` contains a dot, because `rest` follows one.
+                None if !rest.is_empty() && *dotted_key => value.get(path),
                 found => found,
             }
         }
         Json::Array(items) => lookup(items.get(segment.parse::<usize>().ok()?)?, rest),
         _ => None,
+    }
+}
+
+/// A member of an object, looked up once for the paths below it, such as an alert's `data`
+/// object, which about twenty observable fields sit in.
+pub(crate) struct Branch<'b, 'a> {
+    parent: &'b Json<'a>,
+    name: &'static str,
+    member: Option<&'b Json<'a>>,
+}
+
+impl<'b, 'a> Branch<'b, 'a> {
+    /// Looks up the member `name`, which contains no `.`, of `parent`.
+    pub fn new(parent: &'b Json<'a>, name: &'static str) -> Branch<'b, 'a> {
+        Branch {
+            parent,
+            name,
+            member: parent.get(name),
+        }
+    }
+
+    /// Looks up a dotted path in the parent, as [`lookup`] does. A path outside the member is
+    /// looked up from the parent.
+    pub fn lookup(&self, path: &str) -> Option<&'b Json<'a>> {
+        let rest = path
+            .strip_prefix(self.name)
+            .and_then(|rest| rest.strip_prefix('.'));
+        let (Some(rest), Json::Object { dotted_key, .. }) = (rest, self.parent) else {
+            return lookup(self.parent, path);
+        };
+        let nested = self.member.and_then(|member| lookup(member, rest));
+        match nested {
+            None if !rest.is_empty() && *dotted_key => self.parent.get(path),
+            found => found,
+        }
+    }
+
+    /// Returns the text at a dotted path in the parent, as [`text_at`] does.
+    pub fn text_at(&self, path: &str) -> Option<Cow<'b, str>> {
+        non_empty_text(self.lookup(path)?)
     }
 }
 
@@ -57,7 +101,11 @@ pub(crate) fn render(value: &Json<'_>) -> Option<String> {
 
 /// Returns the text at `path` when it is a non-empty scalar.
 pub(crate) fn text_at<'b>(value: &'b Json<'_>, path: &str) -> Option<Cow<'b, str>> {
-    let text = scalar_text(lookup(value, path)?)?;
+    non_empty_text(lookup(value, path)?)
+}
+
+fn non_empty_text<'b>(value: &'b Json<'_>) -> Option<Cow<'b, str>> {
+    let text = scalar_text(value)?;
     (!text.trim().is_empty()).then_some(text)
 }
 
@@ -120,6 +168,46 @@ mod tests {
     }
 
     #[test]
+    fn lookup_dotted_key_below_root() {
+        let value = tree(json!({"data": {"virustotal.source.file": "/tmp/x"}}));
+        assert_eq!(
+            lookup(&value, "data.virustotal.source.file"),
+            Some(&tree(json!("/tmp/x")))
+        );
+        let value = tree(json!({"data": {"virustotal": {"source.file": "/tmp/y"}}}));
+        assert_eq!(
+            lookup(&value, "data.virustotal.source.file"),
+            Some(&tree(json!("/tmp/y")))
+        );
+    }
+
+    #[test]
+    fn lookup_nested_before_flattened() {
+        let value = tree(json!({"data": {"srcip": "1.1.1.1"}, "data.srcip": "2.2.2.2"}));
+        assert_eq!(lookup(&value, "data.srcip"), Some(&tree(json!("1.1.1.1"))));
+        let value = tree(json!({"data": {"dstip": "1.1.1.1"}, "data.srcip": "2.2.2.2"}));
+        assert_eq!(lookup(&value, "data.srcip"), Some(&tree(json!("2.2.2.2"))));
+        let value = tree(json!({"data": {"srcip": null}, "data.srcip": "2.2.2.2"}));
+        assert_eq!(lookup(&value, "data.srcip"), Some(&tree(json!(null))));
+    }
+
+    #[test]
+    fn lookup_repeated_key_takes_last() {
+        let text: &'static [u8] =
+            br#"{"data": {"srcip": "a"}, "data": {"dstip": "b"}, "data.srcip": "c", "data.srcip": "d"}"#;
+        let value = Json::parse(text).unwrap();
+        assert_eq!(lookup(&value, "data.dstip"), Some(&tree(json!("b"))));
+        assert_eq!(lookup(&value, "data.srcip"), Some(&tree(json!("d"))));
+    }
+
+    #[test]
+    fn lookup_trailing_dot() {
+        let value = tree(json!({"data": {"srcip": "1.1.1.1"}}));
+        assert_eq!(lookup(&value, "data."), lookup(&value, "data"));
+        assert_eq!(lookup(&value, ""), Some(&value));
+    }
+
+    #[test]
     fn lookup_array_index() {
         let value = tree(json!({"rule": {"groups": ["sshd", "syslog"]}}));
         assert_eq!(
@@ -128,6 +216,40 @@ mod tests {
         );
         assert_eq!(lookup(&value, "rule.groups.2"), None);
         assert_eq!(lookup(&value, "rule.groups.x"), None);
+    }
+
+    #[test]
+    fn branch_lookup_matches_lookup() {
+        let trees: [&'static [u8]; 6] = [
+            br#"{"data": {"srcip": "a", "win": {"eventdata": {"image": "b"}}}}"#,
+            br#"{"data": {"dstip": "a"}, "data.srcip": "b", "data.win.eventdata": {"x": 1}}"#,
+            br#"{"data": {"srcip": "a"}, "data": {"win.eventdata": 1}, "data.srcip": "c"}"#,
+            br#"{"data": ["a", {"srcip": "b"}], "data.1.srcip": "c", "syscheck": {"path": "/x"}}"#,
+            br#"{"data": "text", "data.srcip": "a", "agent.id": "001"}"#,
+            br#"[{"data": {"srcip": "a"}}]"#,
+        ];
+        let paths = [
+            "data",
+            "data.",
+            "data.srcip",
+            "data.dstip",
+            "data.win.eventdata",
+            "data.win.eventdata.image",
+            "data.1.srcip",
+            "datasrcip",
+            "syscheck.path",
+            "agent.id",
+            "0.data.srcip",
+            "",
+        ];
+        for text in trees {
+            let value = Json::parse(text).unwrap();
+            let data = Branch::new(&value, "data");
+            for path in paths {
+                let input = String::from_utf8_lossy(text);
+                assert_eq!(data.lookup(path), lookup(&value, path), "{input} {path}");
+            }
+        }
     }
 
     #[test]

@@ -21,7 +21,12 @@ pub(crate) enum Json<'a> {
     Array(Vec<Json<'a>>),
     /// Members in input order. A repeated key keeps every occurrence, and [`Json::get`]
     /// returns the last one, as `serde_json::Value` does.
-    Object(Vec<(Cow<'a, str>, Json<'a>)>),
+    Object {
+        members: Vec<(Cow<'a, str>, Json<'a>)>,
+        /// `false` only when no key contains a `.`, so [`super::fields::lookup`] can skip the
+        /// search for a flattened key such as `{"data.srcip": ...}`.
+        dotted_key: bool,
+    },
 }
 
 impl<'a> Json<'a> {
@@ -49,7 +54,7 @@ impl<'a> Json<'a> {
 
     /// Returns the member `key` of an object, or `None` for a missing key or a non-object.
     pub fn get(&self, key: &str) -> Option<&Json<'a>> {
-        let Json::Object(members) = self else {
+        let Json::Object { members, .. } = self else {
             return None;
         };
         members
@@ -61,7 +66,7 @@ impl<'a> Json<'a> {
 
     /// Removes and returns the member `key` of an object.
     pub fn take(&mut self, key: &str) -> Option<Json<'a>> {
-        let Json::Object(members) = self else {
+        let Json::Object { members, .. } = self else {
             return None;
         };
         let position = members.iter().rposition(|(name, _)| name == key)?;
@@ -71,7 +76,7 @@ impl<'a> Json<'a> {
     /// Returns the members of an object sorted by key, each key once with its last value,
     /// which is the order `serde_json::Value` keeps them in.
     pub fn sorted_members(&self) -> Option<Vec<(&str, &Json<'a>)>> {
-        let Json::Object(members) = self else {
+        let Json::Object { members, .. } = self else {
             return None;
         };
         let mut sorted: Vec<(&str, &Json<'a>)> = Vec::with_capacity(members.len());
@@ -92,7 +97,7 @@ impl<'a> Json<'a> {
             Json::Number(_) => "number",
             Json::String(_) => "string",
             Json::Array(_) => "array",
-            Json::Object(_) => "object",
+            Json::Object { .. } => "object",
         }
     }
 }
@@ -119,7 +124,7 @@ impl Serialize for Json<'_> {
                 }
                 sequence.end()
             }
-            Json::Object(_) => {
+            Json::Object { .. } => {
                 let members = self.sorted_members().unwrap_or_default();
                 let mut map = serializer.serialize_map(Some(members.len()))?;
                 for (name, value) in members {
@@ -193,10 +198,15 @@ impl<'de> Visitor<'de> for JsonVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json<'de>, A::Error> {
         let mut members = Vec::with_capacity(map.size_hint().unwrap_or(0).min(64));
+        let mut dotted_key = false;
         while let Some(Key(name)) = map.next_key()? {
+            dotted_key |= has_dot(&name);
             members.push((name, map.next_value()?));
         }
-        Ok(Json::Object(members))
+        Ok(Json::Object {
+            members,
+            dotted_key,
+        })
     }
 }
 
@@ -234,19 +244,34 @@ impl Selection {
         root
     }
 
-    /// Returns the selection below the member `key` of an object at this node, or `None`
-    /// when the member is skipped. A key with dots, as in flattened exports
-    /// (`{"data.srcip": ...}`), follows one segment per dot.
+    /// Returns the selection below the member `key` of an object at this node, or `None` when
+    /// the member is skipped. `key` contains no `.`.
     fn child(&self, key: &str) -> Option<&Selection> {
+        self.children
+            .iter()
+            .find(|(name, _)| name == key)
+            .map(|(_, node)| node)
+    }
+
+    /// Returns the selection below the member `key`, which contains dots as in flattened
+    /// exports (`{"data.srcip": ...}`). Each dot steps one segment down, and a leaf ends the
+    /// walk.
+    fn dotted_child(&self, key: &str) -> Option<&Selection> {
         let mut node = self;
         for segment in key.split('.') {
-            node = &node.children.iter().find(|(name, _)| name == segment)?.1;
+            node = node.child(segment)?;
             if node.whole {
                 return Some(node);
             }
         }
         Some(node)
     }
+}
+
+/// Returns whether `key` contains a `.`. Keys are a few bytes long, so a byte loop costs less
+/// than a call to `memchr`.
+fn has_dot(key: &str) -> bool {
+    key.bytes().any(|byte| byte == b'.')
 }
 
 /// Returns whether `bytes` contain a `\u` escape of a UTF-16 surrogate (`\uD800` to
@@ -323,9 +348,17 @@ impl<'de> Visitor<'de> for SelectedVisitor<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json<'de>, A::Error> {
         let mut members = Vec::new();
+        let mut dotted_key = false;
         while let Some(Key(name)) = map.next_key()? {
-            match self.0.child(&name) {
+            let dotted = has_dot(&name);
+            let selection = if dotted {
+                self.0.dotted_child(&name)
+            } else {
+                self.0.child(&name)
+            };
+            match selection {
                 Some(selection) => {
+                    dotted_key |= dotted;
                     members.push((name, map.next_value_seed(SelectedSeed(selection))?))
                 }
                 None => {
@@ -333,7 +366,10 @@ impl<'de> Visitor<'de> for SelectedVisitor<'_> {
                 }
             }
         }
-        Ok(Json::Object(members))
+        Ok(Json::Object {
+            members,
+            dotted_key,
+        })
     }
 }
 
@@ -395,6 +431,56 @@ mod tests {
         let input = br#"{"z": [1, -2, 2.5, true, null], "a": {"y": "t\u00e9\n", "x": {}}}"#;
         let value: serde_json::Value = serde_json::from_slice(input).unwrap();
         assert_eq!(Json::parse(input).unwrap().to_string(), value.to_string());
+    }
+
+    fn dotted_key(json: &Json<'_>) -> bool {
+        match json {
+            Json::Object { dotted_key, .. } => *dotted_key,
+            other => panic!("expected an object, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn dotted_key_marked_per_object() {
+        let json = Json::parse(br#"{"data.srcip": "a", "data": {"win": {"x.y": 1}}}"#).unwrap();
+        assert!(dotted_key(&json));
+        let data = json.get("data").unwrap();
+        assert!(!dotted_key(data));
+        assert!(dotted_key(data.get("win").unwrap()));
+    }
+
+    #[test]
+    fn selected_keeps_dotted_keys() {
+        let selection = Selection::new(["data.srcip", "data.win.eventdata"]);
+        let input = br#"{"data.srcip": "a", "data.other": 1, "data": {"win.eventdata": {"p.q": 2}, "x.y": 3}}"#;
+        let json = Json::parse_selected(input, &selection).unwrap();
+        assert_eq!(
+            json.to_string(),
+            r#"{"data":{"win.eventdata":{"p.q":2}},"data.srcip":"a"}"#
+        );
+        assert!(dotted_key(&json));
+        let data = json.get("data").unwrap();
+        assert!(dotted_key(data));
+        assert!(dotted_key(data.get("win.eventdata").unwrap()));
+    }
+
+    #[test]
+    fn selected_skips_do_not_mark_dotted_key() {
+        let selection = Selection::new(["data.srcip"]);
+        let json = Json::parse_selected(br#"{"data": {"srcip": "a"}, "x.y": 1}"#, &selection);
+        let json = json.unwrap();
+        assert_eq!(json.to_string(), r#"{"data":{"srcip":"a"}}"#);
+        assert!(!dotted_key(&json));
+    }
+
+    #[test]
+    fn selected_repeated_key_takes_last() {
+        let selection = Selection::new(["data.srcip", "rule.id"]);
+        let input = br#"{"data": {"srcip": "a", "srcip": "b"}, "rule.id": "1", "rule.id": "2"}"#;
+        let json = Json::parse_selected(input, &selection).unwrap();
+        let data = json.get("data").unwrap();
+        assert_eq!(data.get("srcip"), Some(&Json::String("b".into())));
+        assert_eq!(json.get("rule.id"), Some(&Json::String("2".into())));
     }
 
     #[test]

@@ -10,6 +10,8 @@ mod observables;
 mod reader;
 mod wazuh;
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::Serialize;
 
@@ -86,8 +88,9 @@ pub struct Observable {
     /// are collapsed, combined fields such as Defender's `path` are split, and an
     /// IPv4-mapped IPv6 address (`::ffff:10.0.0.5`) is given as its IPv4 address.
     pub value: String,
-    /// Dotted path of the source field, e.g. `data.srcip`.
-    pub field: String,
+    /// Dotted path of the source field, e.g. `data.srcip`. It is borrowed from the table of
+    /// known fields, except for `data.win.eventdata` keys, which are built per alert.
+    pub field: Cow<'static, str>,
 }
 
 /// An alert that could not be parsed. Each message names the field and what is wrong.

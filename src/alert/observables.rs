@@ -1,9 +1,10 @@
 //! Extraction of observables (addresses, accounts, hosts, files, hashes, URLs) from the
 //! alert fields where Wazuh decoders and integrations put them.
 
+use std::borrow::Cow;
 use std::net::IpAddr;
 
-use super::fields::{lookup, scalar_text, text_at};
+use super::fields::{scalar_text, text_at, Branch};
 use super::json::Json;
 use super::Observable;
 use crate::ioc::IocType;
@@ -81,12 +82,15 @@ fn windows_event_shape(normalized_key: &str) -> Option<Shape> {
     Some(shape)
 }
 
+/// The dotted path of the field an observable came from, as in [`Observable::field`].
+type Field = Cow<'static, str>;
+
 /// Observables in the order found, each (kind, value) pair once.
 #[derive(Default)]
 struct Found(Vec<Observable>);
 
 impl Found {
-    fn push(&mut self, kind: IocType, value: &str, field: &str) {
+    fn push(&mut self, kind: IocType, value: &str, field: &Field) {
         let value = value.trim();
         let duplicate = self
             .0
@@ -96,13 +100,13 @@ impl Found {
             self.0.push(Observable {
                 kind,
                 value: value.to_string(),
-                field: field.to_string(),
+                field: field.clone(),
             });
         }
     }
 
     /// Adds `text` from `field` if it has the expected shape, and skips it otherwise.
-    fn add(&mut self, shape: Shape, text: &str, field: &str) {
+    fn add(&mut self, shape: Shape, text: &str, field: &Field) {
         let text = text.trim();
         if text.is_empty() || text == "-" {
             return;
@@ -128,7 +132,7 @@ impl Found {
 
     /// Adds an address; an IPv4-mapped IPv6 address such as `::ffff:10.0.0.5`, which
     /// Windows writes in `IpAddress`, is added as the IPv4 address it carries.
-    fn add_ip(&mut self, text: &str, field: &str) {
+    fn add_ip(&mut self, text: &str, field: &Field) {
         match text.parse::<IpAddr>() {
             Ok(IpAddr::V4(_)) => self.push(IocType::Ipv4, text, field),
             Ok(IpAddr::V6(address)) => match address.to_ipv4_mapped() {
@@ -139,7 +143,7 @@ impl Found {
         }
     }
 
-    fn add_hash_list(&mut self, text: &str, field: &str) {
+    fn add_hash_list(&mut self, text: &str, field: &Field) {
         for pair in text.split(',') {
             let Some((algorithm, hash)) = pair.split_once('=') else {
                 // A bare hash, as some Sysmon configurations write with one algorithm.
@@ -156,7 +160,7 @@ impl Found {
         }
     }
 
-    fn add_bare_hash(&mut self, text: &str, field: &str) {
+    fn add_bare_hash(&mut self, text: &str, field: &Field) {
         let text = text.trim();
         match text.len() {
             32 => self.add(Shape::Md5, text, field),
@@ -168,7 +172,7 @@ impl Found {
 
     /// Splits Defender's `path`: entries joined by `; `, each `TYPE:_VALUE`, where a
     /// `webfile` value is `PATH|URL|pid:...`.
-    fn add_defender_path(&mut self, text: &str, field: &str) {
+    fn add_defender_path(&mut self, text: &str, field: &Field) {
         for entry in text.split("; ") {
             let Some((resource, value)) = entry.split_once(":_") else {
                 self.add(Shape::FilePath, entry, field);
@@ -207,40 +211,43 @@ pub(crate) fn read_paths() -> impl Iterator<Item = &'static str> {
 /// Returns the observables of an alert, deduplicated by kind and value.
 pub(crate) fn extract(raw: &Json<'_>) -> Vec<Observable> {
     let mut found = Found::default();
-    add_clamav(raw, &mut found);
+    let data = Branch::new(raw, "data");
+    add_clamav(raw, &data, &mut found);
     for (path, shape) in DATA_FIELDS {
-        if let Some(text) = text_at(raw, path) {
-            found.add(*shape, &text, path);
+        if let Some(text) = data.text_at(path) {
+            found.add(*shape, &text, &Cow::Borrowed(path));
         }
     }
-    add_windows_eventdata(raw, &mut found);
+    add_windows_eventdata(&data, &mut found);
     add_agent(raw, &mut found);
     // Usually the agent's own host under its Windows name, so it comes after `agent.name`.
-    if let Some(computer) = text_at(raw, "data.win.system.computer") {
-        found.add(Shape::Hostname, &computer, "data.win.system.computer");
+    if let Some(computer) = data.text_at("data.win.system.computer") {
+        let field = Cow::Borrowed("data.win.system.computer");
+        found.add(Shape::Hostname, &computer, &field);
     }
     found.0
 }
 
 /// Adds the scanned file's path and MD5, which the ClamAV decoder puts in `data.url` and
 /// `data.id`.
-fn add_clamav(raw: &Json<'_>, found: &mut Found) {
+fn add_clamav(raw: &Json<'_>, data: &Branch<'_, '_>, found: &mut Found) {
     let is_clamd = ["decoder.name", "decoder.parent"]
         .iter()
         .any(|path| text_at(raw, path).is_some_and(|name| name == "clamd"));
     if !is_clamd {
         return;
     }
-    if let Some(path) = text_at(raw, "data.url") {
-        found.add(Shape::FilePath, &path, "data.url");
+    if let Some(path) = data.text_at("data.url") {
+        found.add(Shape::FilePath, &path, &Cow::Borrowed("data.url"));
     }
-    if let Some(hash) = text_at(raw, "data.id") {
-        found.add(Shape::Md5, &hash, "data.id");
+    if let Some(hash) = data.text_at("data.id") {
+        found.add(Shape::Md5, &hash, &Cow::Borrowed("data.id"));
     }
 }
 
-fn add_windows_eventdata(raw: &Json<'_>, found: &mut Found) {
-    let Some(eventdata) = lookup(raw, "data.win.eventdata").and_then(Json::sorted_members) else {
+fn add_windows_eventdata(data: &Branch<'_, '_>, found: &mut Found) {
+    let eventdata = data.lookup("data.win.eventdata");
+    let Some(eventdata) = eventdata.and_then(Json::sorted_members) else {
         return;
     };
     for (key, value) in eventdata {
@@ -253,7 +260,7 @@ fn add_windows_eventdata(raw: &Json<'_>, found: &mut Found) {
         else {
             continue;
         };
-        let field = format!("data.win.eventdata.{key}");
+        let field = Cow::Owned(format!("data.win.eventdata.{key}"));
         found.add(shape, &collapse_doubled_backslashes(&text), &field);
     }
 }
@@ -264,11 +271,11 @@ fn add_agent(raw: &Json<'_>, found: &mut Found) {
     let is_manager = text_at(raw, "agent.id").is_some_and(|id| id == "000");
     if !is_manager {
         if let Some(ip) = text_at(raw, "agent.ip") {
-            found.add(Shape::Ip, &ip, "agent.ip");
+            found.add(Shape::Ip, &ip, &Cow::Borrowed("agent.ip"));
         }
     }
     if let Some(name) = text_at(raw, "agent.name") {
-        found.add(Shape::Hostname, &name, "agent.name");
+        found.add(Shape::Hostname, &name, &Cow::Borrowed("agent.name"));
     }
 }
 

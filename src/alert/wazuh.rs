@@ -82,7 +82,17 @@ pub fn parse_facts(json: &[u8], dedupe_fields: &[String]) -> Result<AlertFacts, 
 
 /// Returns the fields that [`parse_facts`] reads, for [`parse_facts_with`].
 pub fn facts_selection(dedupe_fields: &[String]) -> FactsSelection {
-    let mut paths: Vec<&str> = vec!["rule", "id", "timestamp", "@timestamp", "_source"];
+    // Facts read only the `rule` members whose values can make `parse_alert` reject an alert,
+    // so its `groups` and `mitre` arrays are skipped unless a dedupe field names them.
+    let mut paths: Vec<&str> = vec![
+        "rule.id",
+        "rule.level",
+        "rule.description",
+        "id",
+        "timestamp",
+        "@timestamp",
+        "_source",
+    ];
     for path in observables::read_paths() {
         paths.push(path);
     }
@@ -152,15 +162,32 @@ fn key_of(raw: &Json<'_>, fields: &[String]) -> String {
         if index > 0 {
             key.push(DEDUPE_KEY_SEPARATOR);
         }
-        let value = fields::lookup(raw, field).and_then(render);
-        for character in value.unwrap_or_default().chars() {
-            if character == DEDUPE_KEY_SEPARATOR || character == '\\' {
-                key.push('\\');
-            }
-            key.push(character);
-        }
+        let Some(value) = fields::lookup(raw, field) else {
+            continue;
+        };
+        // A string is rendered as itself, so it is escaped without a copy.
+        let text = match value {
+            Json::String(text) => Cow::Borrowed(text.as_ref()),
+            other => Cow::Owned(render(other).unwrap_or_default()),
+        };
+        push_escaped(&mut key, &text);
     }
     key
+}
+
+/// Appends `text` to a dedupe key, with a backslash before each separator and backslash.
+fn push_escaped(key: &mut String, text: &str) {
+    let separator = DEDUPE_KEY_SEPARATOR as u8;
+    if !text.bytes().any(|byte| byte == separator || byte == b'\\') {
+        key.push_str(text);
+        return;
+    }
+    for character in text.chars() {
+        if character == DEDUPE_KEY_SEPARATOR || character == '\\' {
+            key.push('\\');
+        }
+        key.push(character);
+    }
 }
 
 /// Parses alert JSON into a tree and removes the `_source` wrapper of dashboard exports.
@@ -173,7 +200,7 @@ fn alert_tree(json: &[u8]) -> Result<Json<'_>, AlertError> {
 fn object_alert(tree: Json<'_>) -> Result<Json<'_>, AlertError> {
     let raw = unwrap_source(tree)?;
     match raw {
-        Json::Object(_) => Ok(raw),
+        Json::Object { .. } => Ok(raw),
         other => Err(AlertError::NotAnObject {
             found: other.kind(),
         }),
@@ -183,10 +210,10 @@ fn object_alert(tree: Json<'_>) -> Result<Json<'_>, AlertError> {
 /// Dashboard and OpenSearch exports wrap each alert as `{"_index": ..., "_source": {...}}`.
 fn unwrap_source(mut value: Json<'_>) -> Result<Json<'_>, AlertError> {
     match &value {
-        Json::Object(_) if value.get("_source").is_some() && value.get("rule").is_none() => {
+        Json::Object { .. } if value.get("_source").is_some() && value.get("rule").is_none() => {
             Ok(value.take("_source").unwrap_or(Json::Null))
         }
-        Json::Object(_) => Ok(value),
+        Json::Object { .. } => Ok(value),
         other => Err(AlertError::NotAnObject {
             found: other.kind(),
         }),
@@ -201,7 +228,7 @@ fn owned_text(raw: &Json<'_>, path: &str) -> Option<String> {
 fn required_rule<'t, 'a>(
     rule: Option<&'t Json<'a>>,
 ) -> Result<(&'t Json<'a>, Cow<'t, str>, Cow<'t, str>), AlertError> {
-    let Some(rule @ Json::Object(_)) = rule else {
+    let Some(rule @ Json::Object { .. }) = rule else {
         return Err(AlertError::MissingRule);
     };
     let id = text_at(rule, "id").ok_or(AlertError::MissingField { field: "rule.id" })?;
@@ -616,6 +643,76 @@ mod tests {
         let agent = parse(value).expect("valid").agent.expect("agent");
         assert!(agent.is_manager());
         assert_eq!(agent.ip, None);
+    }
+
+    /// Parses `value` as facts and checks them against a whole parse.
+    fn facts_checked(value: Value, dedupe_fields: &[&str]) -> AlertFacts {
+        let fields: Vec<String> = dedupe_fields
+            .iter()
+            .map(|field| field.to_string())
+            .collect();
+        let text = value.to_string();
+        let facts = parse_facts(text.as_bytes(), &fields).expect("valid facts");
+        let alert = parse_alert(text.as_bytes()).expect("valid alert");
+        assert_eq!(facts.rule_id, alert.rule.id);
+        assert_eq!(facts.observables, alert.observables);
+        assert_eq!(
+            facts.dedupe_key,
+            dedupe_key(text.as_bytes(), &fields).unwrap()
+        );
+        facts
+    }
+
+    #[test]
+    fn facts_dedupe_key_reads_skipped_rule_members() {
+        let value = with(minimal(), &["rule", "groups"], json!(["sshd", "syslog"]));
+        let value = with(value, &["rule", "mitre"], json!({"id": ["T1110"]}));
+        let facts = facts_checked(value, &["rule.groups", "rule.mitre.id", "rule.firedtimes"]);
+        assert_eq!(facts.dedupe_key, "sshd,syslog|T1110|");
+    }
+
+    #[test]
+    fn facts_rule_flattened_at_root() {
+        let value = json!({
+            "timestamp": "2019-10-15T19:07:57.741+0000",
+            "rule": {"level": 5, "description": "d", "mitre.id": ["T1110"]},
+            "rule.id": "5710",
+        });
+        let fields = ["rule.id", "rule.mitre.id"].map(String::from);
+        let text = value.to_string();
+        let error = parse_facts(text.as_bytes(), &fields).expect_err("no rule.id");
+        assert_eq!(error.to_string(), "alert has no `rule.id`");
+        let error = parse_alert(text.as_bytes()).expect_err("no rule.id");
+        assert_eq!(error.to_string(), "alert has no `rule.id`");
+        assert_eq!(dedupe_key(text.as_bytes(), &fields).unwrap(), "5710|T1110");
+    }
+
+    #[test]
+    fn facts_repeated_rule_takes_last() {
+        let text = br#"{"timestamp": "2019-10-15T19:07:57.741+0000",
+            "rule": {"id": "1", "level": 3, "description": "d"},
+            "rule": {"id": "2", "level": 20, "description": "d"}}"#;
+        let error = parse_facts(text, &[]).expect_err("level 20");
+        assert_eq!(
+            error.to_string(),
+            "`rule.level` is `20`, expected a number 0-15"
+        );
+        let error = parse_alert(text).expect_err("level 20");
+        assert_eq!(
+            error.to_string(),
+            "`rule.level` is `20`, expected a number 0-15"
+        );
+    }
+
+    #[test]
+    fn dedupe_key_escapes_value_kinds() {
+        let value = with(
+            minimal(),
+            &["data"],
+            json!({"a": "x|y\\z", "b": 7, "c": ["p|q", 1]}),
+        );
+        let facts = facts_checked(value, &["data.a", "data.b", "data.c", "data.missing"]);
+        assert_eq!(facts.dedupe_key, r"x\|y\\z|7|p\|q,1|");
     }
 
     #[test]

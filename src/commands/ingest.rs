@@ -1,6 +1,7 @@
 //! `casefile ingest`: read Wazuh alerts in bulk, group them into incidents and append alerts
 //! to the open incident they belong to, in one commit for the whole run.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, BufReader, IsTerminal};
 use std::path::{Path, PathBuf};
@@ -77,7 +78,7 @@ pub struct IncidentSummary {
 }
 
 /// First and last time an indicator was seen in this run, and the alert field it came from.
-type Sighting = (DateTime<Utc>, DateTime<Utc>, String);
+type Sighting = (DateTime<Utc>, DateTime<Utc>, Cow<'static, str>);
 
 /// One accepted alert on its way into an incident.
 struct Noted<'a> {
@@ -94,7 +95,7 @@ struct Noted<'a> {
 struct Observed {
     first: DateTime<Utc>,
     last: DateTime<Utc>,
-    field: String,
+    field: Cow<'static, str>,
     order: usize,
 }
 
