@@ -31,7 +31,7 @@ pub(crate) fn lookup<'a, 'b>(value: &'b Json<'a>, path: &str) -> Option<&'b Json
 }
 
 /// A member of an object, looked up once for the paths below it, such as an alert's `data`
-/// object, which about twenty observable fields sit in.
+/// object, which contains about twenty of the observable fields.
 pub(crate) struct Branch<'b, 'a> {
     parent: &'b Json<'a>,
     name: &'static str,

@@ -148,7 +148,7 @@ pub fn dedupe_key(json: &[u8], fields: &[String]) -> Result<String, AlertError> 
 }
 
 /// Returns the id of one alert as [`parse_facts`] reads it, building only the members that
-/// hold it.
+/// contain it.
 pub fn alert_id(json: &[u8]) -> Result<Option<String>, AlertError> {
     static SELECTION: std::sync::OnceLock<Selection> = std::sync::OnceLock::new();
     let selection = SELECTION.get_or_init(|| Selection::new(["id", "rule", "_source"]));

@@ -31,7 +31,7 @@ pub struct Prepared {
     pub line: usize,
     /// The alert's JSON exactly as in the input.
     pub bytes: AlertBytes,
-    /// The key that tells whether the alert was ingested before.
+    /// The key by which the duplicate check finds the alert.
     pub alert_key: AlertKey,
     pub facts: AlertFacts,
 }
