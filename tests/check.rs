@@ -987,6 +987,14 @@ fn check_reports_batch_index_that_misleads_ingest() {
         "{finding}"
     );
 
+    // A seventh field.
+    env.write(
+        &batch.index,
+        &original.replacen(&first, &format!("{first}\textra"), 1),
+    );
+    let (_, findings) = env.check_json(&[]);
+    assert_eq!(only(&findings, "batch-index-invalid")["line"], 1);
+
     // Neither a SHA-256 nor an id: the line names no alert.
     let nameless = first.replacen("\t5.1\t", "\t\t", 1);
     env.write(&batch.index, &original.replacen(&first, &nameless, 1));

@@ -874,19 +874,28 @@ fn ingest_warns_of_unreadable_index_lines() {
     let id = result["summary"]["incidents"][0]["id"].as_str().unwrap();
     let index = batch_index(&env, id);
     let text = std::fs::read_to_string(&index).unwrap();
-    let second = text.lines().nth(1).unwrap();
-    std::fs::write(&index, text.replace(second, "garbage")).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    // The second line replaced, and a byte that is not UTF-8 in the third line's id.
+    let third = lines[2].replacen("\t1714557600.3\t", "\t1714557600.\u{1}\t", 1);
+    let mut edited = format!("{}\ngarbage\n{third}\n", lines[0]).into_bytes();
+    let bad = edited.iter().position(|byte| *byte == 1).unwrap();
+    edited[bad] = 0xff;
+    std::fs::write(&index, edited).unwrap();
     env.git(&["commit", "-qam", "edit the index"])
         .assert()
         .success();
 
-    let output = env.run(&["ingest", &input]);
+    let output = env.run(&["--json", "ingest", &input]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     let name = index.file_name().unwrap().to_str().unwrap();
     assert!(
-        stderr.contains(&format!("{name} line 2 is not an index line")),
+        stderr.contains(&format!("{name} line 2 and 1 more is not an index line")),
         "{stderr}"
     );
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let result: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(result["summary"]["duplicates"], 2, "{result}");
+    assert_eq!(result["summary"]["ingested"], 2, "{result}");
 }
 
 #[cfg(unix)]

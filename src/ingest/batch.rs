@@ -44,7 +44,7 @@ pub struct IndexLine {
 }
 
 impl IndexLine {
-    /// Parses one line, which must list a SHA-256 or an alert id.
+    /// Parses one line of exactly six fields, which must list a SHA-256 or an alert id.
     pub fn parse(line: &str) -> Option<IndexLine> {
         let mut fields = line.split('\t');
         let sha256 = Some(fields.next()?)
@@ -55,7 +55,7 @@ impl IndexLine {
         let alert_id = Some(unescape(fields.next()?)).filter(|id| !id.is_empty());
         let rule_id = unescape(fields.next()?);
         let alert_time = fields.next()?.to_string();
-        if sha256.is_none() && alert_id.is_none() {
+        if fields.next().is_some() || (sha256.is_none() && alert_id.is_none()) {
             return None;
         }
         Some(IndexLine {

@@ -14,7 +14,7 @@ use std::path::Path;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::clock::parse_time;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::incident::{list_ids, EvidenceRecord, Incident, EVIDENCE_DIR};
 use crate::phase::Phase;
 
@@ -98,10 +98,21 @@ impl Existing {
             return Ok(());
         };
         let path = root.join(dir).join(EVIDENCE_DIR).join(index);
-        let text = crate::incident::read_case_file(&path)?;
+        crate::incident::reject_link(&path)?;
+        // Read as bytes, so that a line that is not UTF-8 is one unreadable line rather than
+        // an error that stops every ingest until the index is restored.
+        let bytes = std::fs::read(&path).map_err(Error::io("read", &path))?;
+        let text = bytes.strip_suffix(b"\n").unwrap_or(&bytes);
+        let lines = text
+            .split(|byte| *byte == b'\n')
+            .filter(|_| !text.is_empty())
+            .map(|line| line.strip_suffix(b"\r").unwrap_or(line));
         let mut unreadable = Vec::new();
-        for (number, line) in (1..).zip(text.lines()) {
-            let Some(entry) = batch::IndexLine::parse(line) else {
+        for (number, line) in (1..).zip(lines) {
+            let entry = std::str::from_utf8(line)
+                .ok()
+                .and_then(batch::IndexLine::parse);
+            let Some(entry) = entry else {
                 unreadable.push(number);
                 continue;
             };
