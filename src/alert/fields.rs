@@ -17,16 +17,32 @@ pub(crate) fn lookup<'a, 'b>(value: &'b Json<'a>, path: &str) -> Option<&'b Json
         None => (path, ""),
     };
     match value {
-        Json::Object { dotted_key, .. } => {
-            let nested = value.get(segment).and_then(|child| lookup(child, rest));
-            match nested {
-                // A key equal to `path` contains a dot, because `rest` follows one.
-                None if !rest.is_empty() && *dotted_key => value.get(path),
-                found => found,
-            }
-        }
+        Json::Object { .. } => lookup_below(value, value.get(segment), rest, path),
         Json::Array(items) => lookup(items.get(segment.parse::<usize>().ok()?)?, rest),
         _ => None,
+    }
+}
+
+/// Looks up `rest` in `member`, the member of the object `parent` that the first segment of
+/// `path` names, and falls back to a key of `parent` equal to the whole `path`.
+fn lookup_below<'a, 'b>(
+    parent: &'b Json<'a>,
+    member: Option<&'b Json<'a>>,
+    rest: &str,
+    path: &str,
+) -> Option<&'b Json<'a>> {
+    let nested = member.and_then(|member| lookup(member, rest));
+    let dotted_key = matches!(
+        parent,
+        Json::Object {
+            dotted_key: true,
+            ..
+        }
+    );
+    match nested {
+        // A key equal to `path` contains a dot, because `rest` follows one.
+        None if !rest.is_empty() && dotted_key => parent.get(path),
+        found => found,
     }
 }
 
@@ -54,14 +70,10 @@ impl<'b, 'a> Branch<'b, 'a> {
         let rest = path
             .strip_prefix(self.name)
             .and_then(|rest| rest.strip_prefix('.'));
-        let (Some(rest), Json::Object { dotted_key, .. }) = (rest, self.parent) else {
+        let (Some(rest), Json::Object { .. }) = (rest, self.parent) else {
             return lookup(self.parent, path);
         };
-        let nested = self.member.and_then(|member| lookup(member, rest));
-        match nested {
-            None if !rest.is_empty() && *dotted_key => self.parent.get(path),
-            found => found,
-        }
+        lookup_below(self.parent, self.member, rest, path)
     }
 
     /// Returns the text at a dotted path in the parent, as [`text_at`] does.
