@@ -38,8 +38,8 @@ pub fn check_batch(
     let mut wrong_ids = Vec::new();
     // Where the next alert starts: ingest writes each alert and a newline after the last.
     let mut expected_offset = Some(0u64);
+    let listed_hash = |entry: &IndexLine| entry.sha256.as_deref().is_none_or(is_sha256);
     for (number, line) in (1..).zip(&lines) {
-        let listed_hash = |entry: &IndexLine| entry.sha256.as_deref().is_none_or(is_sha256);
         let Some(entry) = IndexLine::parse(line).filter(listed_hash) else {
             invalid.push(number);
             expected_offset = None;

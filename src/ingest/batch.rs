@@ -5,8 +5,9 @@
 //!
 //! The SHA-256 field is `-` for an alert with an id, because the id identifies the alert
 //! too: alerts with the same bytes have the same id. The batch record's SHA-256 covers the
-//! bytes of every alert. A hash in hexadecimal is about half of an index line and hardly compresses: with
-//! it, the pack of a 500 MB bench ingest (benches/ingest) was 63 MB, and without it 32 MB.
+//! bytes of every alert. A hash in hexadecimal is about half of an index line and hardly
+//! compresses: with it, the pack of a 500 MB bench ingest (benches/ingest) was 63 MB, and
+//! without it 32 MB.
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
@@ -180,8 +181,8 @@ impl BatchWriter {
         }
     }
 
-    /// Appends one alert's bytes and its index line. `sha256` is the alert's SHA-256 when
-    /// the caller has it, and the index lists it for an alert without an id.
+    /// Appends one alert's bytes and its index line, which lists `sha256` when given and
+    /// `-` otherwise. Ingest gives the SHA-256 of exactly the alerts without an id.
     pub fn push(
         &mut self,
         bytes: &[u8],
@@ -197,18 +198,14 @@ impl BatchWriter {
         // Written field by field: this runs once per alert, and `format!` with escaped
         // copies allocated six strings a line.
         let index = &mut self.index;
-        let alert_id = alert_id.filter(|id| !id.is_empty());
-        if alert_id.is_some() {
-            index.extend_from_slice(NO_HASH.as_bytes());
-        } else {
-            let digest: [u8; 32] = match sha256 {
-                Some(sha256) => *sha256,
-                None => Sha256::digest(bytes).into(),
-            };
-            for byte in digest {
-                index.push(HEX_DIGITS[usize::from(byte >> 4)]);
-                index.push(HEX_DIGITS[usize::from(byte & 0xf)]);
+        match sha256 {
+            Some(sha256) => {
+                for byte in sha256 {
+                    index.push(HEX_DIGITS[usize::from(byte >> 4)]);
+                    index.push(HEX_DIGITS[usize::from(byte & 0xf)]);
+                }
             }
+            None => index.extend_from_slice(NO_HASH.as_bytes()),
         }
         let mut number = itoa::Buffer::new();
         index.push(b'\t');
@@ -524,14 +521,7 @@ mod tests {
             .push(b"{}", Some(&[0xab; 32]), None, "5710", time, &mut files)
             .unwrap();
         batch
-            .push(
-                b"{\"a\":1}",
-                Some(&[0xab; 32]),
-                id,
-                "5710",
-                time,
-                &mut files,
-            )
+            .push(b"{\"a\":1}", None, id, "5710", time, &mut files)
             .unwrap();
         let text = String::from_utf8(batch.index.clone()).unwrap();
         let first = IndexLine::parse(text.lines().next().unwrap()).unwrap();

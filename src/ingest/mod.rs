@@ -102,11 +102,13 @@ impl Existing {
         // Read as bytes, so that a line that is not UTF-8 is one unreadable line rather than
         // an error that stops every ingest until the index is restored.
         let bytes = std::fs::read(&path).map_err(Error::io("read", &path))?;
-        let text = bytes.strip_suffix(b"\n").unwrap_or(&bytes);
-        let lines = text
-            .split(|byte| *byte == b'\n')
-            .filter(|_| !text.is_empty())
-            .map(|line| line.strip_suffix(b"\r").unwrap_or(line));
+        // Lines as `str::lines` splits them: ended by `\n` or `\r\n`, the last one maybe not.
+        let lines = bytes.split_inclusive(|byte| *byte == b'\n').map(|line| {
+            match line.strip_suffix(b"\n") {
+                Some(line) => line.strip_suffix(b"\r").unwrap_or(line),
+                None => line,
+            }
+        });
         let mut unreadable = Vec::new();
         for (number, line) in (1..).zip(lines) {
             let entry = std::str::from_utf8(line)
