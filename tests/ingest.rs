@@ -685,6 +685,84 @@ fn ingest_remembers_batched_alerts_of_broken_incident() {
 }
 
 #[test]
+fn ingest_dates_indicators_of_alerts_that_vary() {
+    // One incident whose alerts name 100 accounts, out of time order: each account's first
+    // and last sighting must be those of its own alerts.
+    let env = Env::new();
+    let mut expected: std::collections::BTreeMap<String, (String, String)> = Default::default();
+    let mut lines = Vec::new();
+    for number in 0..150u32 {
+        let user = format!("user{}", number % 100);
+        // Every second from 10:00:00 to 10:02:29 once, in a shuffled order.
+        let second = number * 37 % 150;
+        let time = format!("2024-05-01T10:{:02}:{:02}", second / 60, second % 60);
+        let mut alert: Value = serde_json::from_str(&brute_force(
+            &format!("7.{number}"),
+            &format!("{time}.000+0000"),
+            "203.0.113.5",
+        ))
+        .unwrap();
+        alert["data"]["srcuser"] = Value::String(user.clone());
+        lines.push(serde_json::to_string(&alert).unwrap());
+        let time = format!("{time}Z");
+        let seen = expected.entry(user).or_insert((time.clone(), time.clone()));
+        seen.0 = seen.0.clone().min(time.clone());
+        seen.1 = seen.1.clone().max(time);
+    }
+    let input = write_input(&env, "accounts.json", &lines);
+    let (code, result) = ingest_json(&env, &[&input]);
+    assert_eq!(code, Some(0));
+    let incidents = result["summary"]["incidents"].as_array().unwrap();
+    assert_eq!(incidents.len(), 1, "{incidents:?}");
+    assert_eq!(incidents[0]["alerts"], 150);
+    let id = incidents[0]["id"].as_str().unwrap();
+
+    let iocs: Value =
+        serde_json::from_str(&env.ok(&["--json", "ioc", "list", id, "--no-defang"])).unwrap();
+    let accounts: std::collections::BTreeMap<String, (String, String)> = iocs
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|ioc| ioc["type"] == "user_account")
+        .map(|ioc| {
+            let text = |key: &str| ioc[key].as_str().unwrap().to_string();
+            (text("value"), (text("first_seen"), text("last_seen")))
+        })
+        .collect();
+    assert_eq!(accounts, expected);
+    let sources: Vec<&Value> = iocs
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|ioc| ioc["type"] == "user_account")
+        .map(|ioc| &ioc["sources"])
+        .collect();
+    let only_srcuser = serde_json::json!(["alert field data.srcuser"]);
+    assert!(
+        sources.iter().all(|list| **list == only_srcuser),
+        "{sources:?}"
+    );
+
+    let timeline: Value =
+        serde_json::from_str(&env.ok(&["--json", "timeline", "list", id])).unwrap();
+    let summary = timeline
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|entry| entry["source"] == "casefile ingest")
+        .expect("a summary entry");
+    let text = summary["text"].as_str().unwrap();
+    // The first alert has an entry of its own, and the summary counts and dates the others.
+    assert!(
+        text.starts_with(
+            "149 more Wazuh alerts (rule 5712 x149) between 2024-05-01T10:00:01Z and \
+             2024-05-01T10:02:29Z"
+        ),
+        "{text}"
+    );
+}
+
+#[test]
 fn ingest_records_first_alert_indicators_once() {
     let env = Env::new();
     let input = write_input(

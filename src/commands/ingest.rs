@@ -118,14 +118,48 @@ struct Touched {
     batch: Option<BatchWriter>,
     batch_record: String,
     alerts: u64,
-    first: Option<DateTime<Utc>>,
-    last: Option<DateTime<Utc>>,
     entries: Vec<(DateTime<Utc>, String, Option<String>)>,
+    /// Batched alerts by rule, up to the last [`Touched::settle`].
     rules: BTreeMap<String, u64>,
-    /// Observed values by kind and value as written in the alert. They are parsed as
-    /// indicators once, when the run ends, so that the alerts of a long attack, which repeat
-    /// the same few values, cost a hash lookup each.
+    /// Observed values by kind and value as written in the alert, up to the last
+    /// [`Touched::settle`]. They are parsed as indicators once, when the run ends.
     observed: HashMap<IocType, HashMap<String, Observed, FastState>, FastState>,
+    /// The alerts since the last [`Touched::settle`] by rule and observables, keyed by
+    /// [`combination_key`]. The alerts of a long attack repeat one rule and the same few
+    /// values, so each alert costs one lookup here instead of one per rule and per value.
+    recent: HashMap<Box<[u8]>, Combination, FastState>,
+    /// Combinations recorded so far, which orders them.
+    combinations: usize,
+}
+
+/// Alerts of one incident with one rule and the same observables, from the same fields.
+struct Combination {
+    alerts: u64,
+    first: DateTime<Utc>,
+    last: DateTime<Utc>,
+    order: usize,
+    rule_id: String,
+    observables: Vec<Observable>,
+}
+
+/// Combinations an incident keeps before it settles them. The limit bounds the memory of
+/// an incident whose alerts all differ.
+const COMBINATIONS_MAX: usize = 64;
+
+/// Appends to `key` the rule and the observables of an alert, each part preceded by its
+/// length. Two alerts get the same key exactly when they have the same rule and the same
+/// observables, in the same order and from the same fields.
+fn combination_key(key: &mut Vec<u8>, facts: &AlertFacts) {
+    let mut push = |bytes: &[u8]| {
+        key.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+        key.extend_from_slice(bytes);
+    };
+    push(facts.rule_id.as_bytes());
+    for observable in &facts.observables {
+        push(&[observable.kind as u8]);
+        push(observable.field.as_bytes());
+        push(observable.value.as_bytes());
+    }
 }
 
 /// The hasher of the maps that are looked up once or more per alert, with keys from alerts:
@@ -146,6 +180,8 @@ struct Run<'a> {
     opened: usize,
     /// The writer of the batches' files, started with the first batch.
     files: Option<BatchFiles>,
+    /// A buffer for [`combination_key`], kept to save an allocation per alert.
+    combination_key: Vec<u8>,
 }
 
 pub fn run(args: IngestArgs, context: &mut Context) -> Result<i32> {
@@ -182,6 +218,7 @@ pub fn run(args: IngestArgs, context: &mut Context) -> Result<i32> {
         min_level: case_repo.config.ingest.min_level,
         opened: 0,
         files: None,
+        combination_key: Vec::new(),
     };
     let result = state
         .read_all(&args.files, case_repo)
@@ -521,14 +558,6 @@ impl Run<'_> {
         } = alert;
         let touched = &mut self.touched[position];
         touched.alerts += 1;
-        touched.first = Some(touched.first.map_or(time, |first| first.min(time)));
-        touched.last = Some(touched.last.map_or(time, |last| last.max(time)));
-        match touched.rules.get_mut(&facts.rule_id) {
-            Some(count) => *count += 1,
-            None => {
-                touched.rules.insert(facts.rule_id.clone(), 1);
-            }
-        }
         // Only the first few alerts get their own entry, so only they are read whole. The
         // first alert of a new incident has its entry from `open`.
         if to_batch && touched.entries.len() < ENTRIES_PER_ALERT_MAX {
@@ -537,9 +566,7 @@ impl Run<'_> {
         }
         // The first alert of a new incident has its indicators recorded by `open` already.
         if to_batch {
-            for observable in &facts.observables {
-                touched.observe(observable, time);
-            }
+            touched.record(&mut self.combination_key, facts, time);
         }
         if !to_batch || dry_run {
             return Ok(());
@@ -702,28 +729,68 @@ impl Touched {
             batch: None,
             batch_record: format!("alerts-{}", new_record_id(context.clock.now())),
             alerts: 0,
-            first: None,
-            last: None,
             entries: Vec::new(),
             rules: BTreeMap::new(),
             observed: HashMap::default(),
+            recent: HashMap::default(),
+            combinations: 0,
         }
     }
 
-    /// Records that `observable` was seen at `time`.
-    fn observe(&mut self, observable: &Observable, time: DateTime<Utc>) {
-        let values = self.observed.entry(observable.kind).or_default();
-        if let Some(seen) = values.get_mut(observable.value.as_str()) {
+    /// Records the rule and the observables of an alert at `time`, with `key` as the buffer
+    /// for its [`combination_key`].
+    fn record(&mut self, key: &mut Vec<u8>, facts: &AlertFacts, time: DateTime<Utc>) {
+        key.clear();
+        combination_key(key, facts);
+        if let Some(seen) = self.recent.get_mut(key.as_slice()) {
+            seen.alerts += 1;
             seen.first = seen.first.min(time);
             seen.last = seen.last.max(time);
+            return;
+        }
+        if self.recent.len() >= COMBINATIONS_MAX {
+            self.settle();
+        }
+        let combination = Combination {
+            alerts: 1,
+            first: time,
+            last: time,
+            order: self.combinations,
+            rule_id: facts.rule_id.clone(),
+            observables: facts.observables.clone(),
+        };
+        self.recent.insert(key.as_slice().into(), combination);
+        self.combinations += 1;
+    }
+
+    /// Adds the recent combinations to the counts by rule and to the observed values. They
+    /// are added in the order they were first seen, so each value keeps the order in which
+    /// the alerts first had it.
+    fn settle(&mut self) {
+        let mut recent: Vec<Combination> = self.recent.drain().map(|(_, seen)| seen).collect();
+        recent.sort_unstable_by_key(|combination| combination.order);
+        for combination in recent {
+            *self.rules.entry(combination.rule_id).or_default() += combination.alerts;
+            for observable in &combination.observables {
+                self.observe(observable, combination.first, combination.last);
+            }
+        }
+    }
+
+    /// Records that `observable` was seen first at `first` and last at `last`.
+    fn observe(&mut self, observable: &Observable, first: DateTime<Utc>, last: DateTime<Utc>) {
+        let values = self.observed.entry(observable.kind).or_default();
+        if let Some(seen) = values.get_mut(observable.value.as_str()) {
+            seen.first = seen.first.min(first);
+            seen.last = seen.last.max(last);
             return;
         }
         let order = values.len();
         values.insert(
             observable.value.clone(),
             Observed {
-                first: time,
-                last: time,
+                first,
+                last,
                 field: observable.field.clone(),
                 order,
             },
@@ -767,6 +834,7 @@ impl Touched {
         origins: &str,
         batch_hash: Option<&[u8; 32]>,
     ) -> Result<()> {
+        self.settle();
         let dir = incident_dir(&self.id);
         let now = context.clock.now();
         let recorded = format_time(now);
@@ -778,7 +846,10 @@ impl Touched {
         if is_new {
             change.created_dir(&dir);
         }
-        let batched_alerts = self.batch.as_ref().map_or(0, |batch| batch.alerts);
+        let batched = self
+            .batch
+            .as_ref()
+            .and_then(|batch| Some((batch.alerts, batch.first?, batch.last?)));
         if let Some(batch) = &self.batch {
             let sha256 = batch_hash.ok_or_else(|| {
                 Error::invalid(format!(
@@ -820,7 +891,7 @@ impl Touched {
                 record_toml(&record)?,
             );
         }
-        self.timeline(change, &dir, &recorded, &actor, batched_alerts, context)?;
+        self.timeline(change, &dir, &recorded, &actor, batched, context)?;
         self.indicators(change, &dir, &recorded, &actor, existing, context)
     }
 
@@ -830,7 +901,7 @@ impl Touched {
         dir: &Path,
         recorded: &str,
         actor: &str,
-        batched_alerts: u64,
+        batched: Option<(u64, DateTime<Utc>, DateTime<Utc>)>,
         context: &Context,
     ) -> Result<()> {
         let now = context.clock.now();
@@ -853,9 +924,9 @@ impl Touched {
                 );
                 Ok(())
             };
-        if batched_alerts == 0 {
+        let Some((batched_alerts, first, last)) = batched else {
             return Ok(());
-        }
+        };
         if self.alerts as usize <= ENTRIES_PER_ALERT_MAX {
             for (at, text, alert_id) in &self.entries {
                 write_entry(
@@ -874,9 +945,6 @@ impl Touched {
             .iter()
             .map(|(rule, count)| format!("rule {rule} x{count}"))
             .collect();
-        let (Some(first), Some(last)) = (self.first, self.last) else {
-            return Ok(());
-        };
         let text = format!(
             "{batched_alerts} more Wazuh alerts ({}) between {} and {}, kept in evidence/{}.json",
             rules.join(", "),
