@@ -438,7 +438,7 @@ impl CaseRepo {
             changes.push((tree_components(relative)?, None));
         }
         let mut store = |kind: ObjectType, data: &[u8]| {
-            let object = pack::encode(kind, data);
+            let object = pack::encode(kind, data)?;
             pack.add(&object)?;
             Ok(object.id)
         };
@@ -496,6 +496,9 @@ impl CaseRepo {
                     }),
             )
             .collect();
+        if let Some(spooled) = &change.spooled {
+            spooled.wait_for_ids();
+        }
         let mut staged = Vec::with_capacity(sources.len());
         // NOTE: memory contains the compressed bytes of one group, which for a group with a
         // very large file (one incident's whole batch) is about a tenth of that file.
@@ -504,7 +507,7 @@ impl CaseRepo {
                 .par_iter()
                 .map(|(_, source)| match source {
                     BlobSource::Memory(content) => {
-                        Ok((pack::encode(ObjectType::Blob, content), None))
+                        pack::encode(ObjectType::Blob, content).map(|object| (object, None))
                     }
                     BlobSource::File(path) => {
                         let spooled = match &change.spooled {

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{sync_channel, SyncSender};
+use std::sync::mpsc::{channel, sync_channel, Receiver, SyncSender};
 use std::thread::JoinHandle;
 
 use chrono::{DateTime, Datelike, Timelike, Utc};
@@ -322,7 +322,10 @@ const PIECE_BYTES: usize = 128 << 10;
 /// pending, not on each file creation, which cost 0.1 to 0.5 ms on the benches/ingest machine.
 pub struct BatchFiles {
     sender: Option<SyncSender<Job>>,
-    thread: Option<JoinHandle<Result<Written>>>,
+    /// The thread's result, sent when the last job is done. The thread goes on to hash the
+    /// batch files as blobs for the commit, which it receives with the spool.
+    written: Receiver<Written>,
+    thread: Option<JoinHandle<Result<()>>>,
 }
 
 impl BatchFiles {
@@ -330,6 +333,7 @@ impl BatchFiles {
     /// `spool_dir`.
     pub fn start(spool_dir: PathBuf) -> BatchFiles {
         let (sender, receiver) = sync_channel::<Job>(JOBS_QUEUED);
+        let (written_sender, written) = sync_channel::<Written>(1);
         let thread = std::thread::spawn(move || {
             let mut hashes: HashMap<PathBuf, Sha256> = HashMap::new();
             let mut spool = DeflateSpool::new(&spool_dir)?;
@@ -386,13 +390,21 @@ impl BatchFiles {
                 .into_iter()
                 .map(|(path, hash)| (path, hash.finalize().into()))
                 .collect();
-            Ok(Written {
-                hashes,
-                spooled: spool.finish(),
-            })
+            let mut spooled = spool.finish();
+            let files = spooled.files();
+            let (ids_sender, ids) = channel();
+            spooled.expect_ids(ids);
+            // After a failed run the result has no receiver, so a failed send is no error.
+            let _ = written_sender.send(Written { hashes, spooled });
+            // A blob id is the SHA-1 of a header with the blob's size and then its bytes, so
+            // it needs the whole file. The files are read again here, while the ingest
+            // writes its records, and not later in the commit.
+            let _ = ids_sender.send(Spooled::hash_files(files));
+            Ok(())
         });
         BatchFiles {
             sender: Some(sender),
+            written,
             thread: Some(thread),
         }
     }
@@ -419,13 +431,23 @@ impl BatchFiles {
 
     /// Waits for every buffer handed over to be written, and returns the SHA-256 of each
     /// batch's data file by path and the batch files' zlib streams. Returns `None` when the
-    /// thread was finished already.
+    /// thread was finished already. The thread goes on hashing the files for the commit,
+    /// but writes nothing more.
     pub fn finish(&mut self) -> Result<Option<Written>> {
         self.sender = None;
-        match self.thread.take().map(JoinHandle::join) {
-            Some(Ok(result)) => result.map(Some),
-            Some(Err(panic)) => std::panic::resume_unwind(panic),
-            None => Ok(None),
+        let Some(thread) = self.thread.take() else {
+            return Ok(None);
+        };
+        if let Ok(written) = self.written.recv() {
+            return Ok(Some(written));
+        }
+        // The thread stopped before it sent its result, with an error or a panic.
+        match thread.join() {
+            Ok(Err(error)) => Err(error),
+            Ok(Ok(())) => Err(Error::invalid(
+                "internal error: the evidence writer stopped without its result",
+            )),
+            Err(panic) => std::panic::resume_unwind(panic),
         }
     }
 }

@@ -9,10 +9,12 @@ use std::collections::{HashMap, HashSet};
 use std::fs::{self, File};
 use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::Receiver;
+use std::sync::Mutex;
 
-use flate2::write::ZlibEncoder;
-use flate2::Compression;
+use flate2::{Compress, Compression, FlushCompress, Status};
 use git2::{ObjectType, Oid};
+use rayon::prelude::*;
 use sha1::{Digest, Sha1};
 
 use crate::error::{Error, Result};
@@ -32,7 +34,7 @@ pub struct Encoded {
 }
 
 /// Hashes and compresses an object held in memory.
-pub fn encode(kind: ObjectType, data: &[u8]) -> Encoded {
+pub fn encode(kind: ObjectType, data: &[u8]) -> Result<Encoded> {
     let mut encoder = ObjectEncoder::new(kind, data.len() as u64);
     encoder.update(data);
     encoder.finish()
@@ -51,7 +53,7 @@ pub fn encode_file(path: &Path) -> Result<(Encoded, fs::Metadata)> {
             path.display()
         )));
     }
-    Ok((encoder.finish(), metadata))
+    Ok((encoder.finish()?, metadata))
 }
 
 /// Opens the file at `path` and reads its metadata.
@@ -93,7 +95,17 @@ struct ObjectEncoder {
     kind: ObjectType,
     size: u64,
     hash: Sha1,
-    zlib: ZlibEncoder<Vec<u8>>,
+    zlib: Compress,
+    compressed: Vec<u8>,
+    /// The first error of the compressor, which only a misused compressor returns.
+    failed: Option<flate2::CompressError>,
+}
+
+thread_local! {
+    /// Each thread's zlib compressor for whole objects, reset for every object. On 27,000
+    /// record-sized objects, a new compressor per object took about a third more time.
+    static OBJECT_COMPRESSOR: std::cell::RefCell<Option<Compress>> =
+        const { std::cell::RefCell::new(None) };
 }
 
 impl ObjectEncoder {
@@ -101,34 +113,68 @@ impl ObjectEncoder {
         let hash = object_hasher(kind, size);
         // With the zlib-rs backend, level 2 packed the 500 MB of evidence of a bench ingest
         // (benches/ingest) into 62 MB, as fast as level 1, whose quick strategy gave 91 MB.
-        // Alerts compress about 8:1, so a sixteenth of the size is a small first reservation.
-        let zlib = ZlibEncoder::new(
-            Vec::with_capacity(size as usize / 16),
-            Compression::new(ZLIB_LEVEL),
-        );
+        let mut zlib = OBJECT_COMPRESSOR
+            .with_borrow_mut(Option::take)
+            .unwrap_or_else(|| Compress::new(Compression::new(ZLIB_LEVEL), true));
+        zlib.reset();
         ObjectEncoder {
             kind,
             size,
             hash,
             zlib,
+            // Alerts compress about 8:1, so a sixteenth of the size is a small first
+            // reservation.
+            compressed: Vec::with_capacity(size as usize / 16 + 64),
+            failed: None,
         }
     }
 
     fn update(&mut self, data: &[u8]) {
         self.hash.update(data);
-        // A Vec accepts every write, so the encoder returns no error here.
-        let _ = self.zlib.write_all(data);
+        self.deflate(data, FlushCompress::None);
     }
 
-    fn finish(self) -> Encoded {
+    /// Compresses `data` into `compressed`, growing it as needed. With `Finish`, it ends
+    /// the stream.
+    fn deflate(&mut self, mut data: &[u8], flush: FlushCompress) {
+        while self.failed.is_none() {
+            if self.compressed.len() == self.compressed.capacity() {
+                self.compressed
+                    .reserve(self.compressed.capacity().max(4096));
+            }
+            let before = self.zlib.total_in();
+            let status = self.zlib.compress_vec(data, &mut self.compressed, flush);
+            data = &data[(self.zlib.total_in() - before) as usize..];
+            let room_left = self.compressed.len() < self.compressed.capacity();
+            match status {
+                Ok(Status::StreamEnd) => return,
+                // Output room left over means the compressor took all it could.
+                Ok(_) if flush == FlushCompress::None && data.is_empty() && room_left => return,
+                Ok(_) => {}
+                Err(error) => self.failed = Some(error),
+            }
+        }
+    }
+
+    fn finish(mut self) -> Result<Encoded> {
+        self.deflate(&[], FlushCompress::Finish);
+        if let Some(error) = self.failed {
+            return Err(Error::invalid(format!(
+                "internal error: failed to compress a git object: {error}"
+            )));
+        }
         let id = Oid::from_bytes(&self.hash.finalize()).expect("a SHA-1 digest is 20 bytes");
-        let compressed = self.zlib.finish().unwrap_or_default();
-        Encoded {
+        OBJECT_COMPRESSOR.with_borrow_mut(|slot| {
+            if slot.is_none() {
+                *slot = Some(self.zlib);
+            }
+        });
+        Ok(Encoded {
             id,
             kind: self.kind,
             size: self.size,
-            compressed,
-        }
+            compressed: self.compressed,
+        })
     }
 }
 
@@ -248,18 +294,105 @@ impl DeflateSpool {
     /// Ends writing. The streams are read back by [`encode_spooled`].
     pub fn finish(self) -> Spooled {
         Spooled {
-            file: std::sync::Mutex::new(self.file),
+            file: Mutex::new(self.file),
             place: self.place,
             streams: self.streams,
+            ids: Mutex::new(SpooledIds::Unknown),
         }
     }
 }
 
 /// The finished spool, by absolute file path.
 pub struct Spooled {
-    file: std::sync::Mutex<File>,
+    file: Mutex<File>,
     place: PathBuf,
     streams: HashMap<PathBuf, Deflated>,
+    ids: Mutex<SpooledIds>,
+}
+
+/// The blob id and metadata of each spooled file, when they were hashed ahead of the
+/// commit, as [`Spooled::hash_files`] does.
+enum SpooledIds {
+    Unknown,
+    Pending(Receiver<HashMap<PathBuf, (Oid, fs::Metadata)>>),
+    Known(HashMap<PathBuf, (Oid, fs::Metadata)>),
+}
+
+/// A spooled file to hash: its path, and the size and Adler-32 of its stream.
+pub type SpooledFile = (PathBuf, u64, u32);
+
+impl Spooled {
+    /// Returns every spooled file, for [`Spooled::hash_files`].
+    pub fn files(&self) -> Vec<SpooledFile> {
+        self.streams
+            .iter()
+            .map(|(path, stream)| (path.clone(), stream.size, stream.adler32))
+            .collect()
+    }
+
+    /// Reads each file on all cores and returns its blob id and metadata, leaving out a
+    /// file that no longer has its stream's size and Adler-32 or cannot be read.
+    /// [`encode_spooled`] hashes a file left out again when it commits it.
+    pub fn hash_files(files: Vec<SpooledFile>) -> HashMap<PathBuf, (Oid, fs::Metadata)> {
+        files
+            .into_par_iter()
+            .filter_map(|(path, size, adler32)| {
+                let found = hash_spooled_file(&path, size, adler32).ok().flatten()?;
+                Some((path, found))
+            })
+            .collect()
+    }
+
+    /// Makes the commit take the files' blob ids from `receiver`, which gets the result of
+    /// [`Spooled::hash_files`] from another thread, so that the files are hashed while the
+    /// commit is prepared.
+    pub fn expect_ids(&mut self, receiver: Receiver<HashMap<PathBuf, (Oid, fs::Metadata)>>) {
+        self.ids = Mutex::new(SpooledIds::Pending(receiver));
+    }
+
+    /// Waits for the blob ids from [`Spooled::expect_ids`], if any. Without them, or when
+    /// the thread hashing them stopped, [`encode_spooled`] hashes each file itself.
+    ///
+    /// Called before the files are committed on all cores, because the thread hashing them
+    /// uses those cores too: waiting for it on one of them could leave none to hash.
+    pub fn wait_for_ids(&self) {
+        let mut ids = self.ids.lock().unwrap_or_else(|poison| poison.into_inner());
+        if let SpooledIds::Pending(receiver) = &*ids {
+            *ids = match receiver.recv() {
+                Ok(known) => SpooledIds::Known(known),
+                Err(_) => SpooledIds::Unknown,
+            };
+        }
+    }
+
+    /// Returns the blob id and metadata of the file at `path`, once known.
+    fn known_id(&self, path: &Path) -> Option<(Oid, fs::Metadata)> {
+        let ids = self.ids.lock().unwrap_or_else(|poison| poison.into_inner());
+        match &*ids {
+            SpooledIds::Known(known) => known.get(path).cloned(),
+            _ => None,
+        }
+    }
+}
+
+/// Hashes the file at `path` as a blob of `size` bytes and returns its id and metadata, or
+/// `None` when the file no longer has that size and Adler-32.
+fn hash_spooled_file(path: &Path, size: u64, adler32: u32) -> Result<Option<(Oid, fs::Metadata)>> {
+    let (mut file, metadata) = open_with_metadata(path)?;
+    if metadata.len() != size {
+        return Ok(None);
+    }
+    let mut hash = object_hasher(ObjectType::Blob, size);
+    let mut read_adler32 = 1;
+    read_chunks(&mut file, path, size, |chunk| {
+        hash.update(chunk);
+        read_adler32 = zlib_rs::adler32::adler32(read_adler32, chunk);
+    })?;
+    if read_adler32 != adler32 {
+        return Ok(None);
+    }
+    let id = Oid::from_bytes(&hash.finalize()).expect("a SHA-1 digest is 20 bytes");
+    Ok(Some((id, metadata)))
 }
 
 impl std::fmt::Debug for Spooled {
@@ -268,26 +401,21 @@ impl std::fmt::Debug for Spooled {
     }
 }
 
-/// Hashes the file at `path` as a blob and takes its zlib stream from `spooled`. Returns
-/// `None` when the spool has no stream of the file or when the file no longer has the
-/// spooled size and Adler-32, so that the caller compresses it instead.
+/// Takes the zlib stream of the file at `path` from `spooled`, with its blob id hashed
+/// ahead by [`Spooled::hash_files`] or hashed now. Returns `None` when the spool has no
+/// stream of the file or when the file no longer has the spooled size and Adler-32, so that
+/// the caller compresses it instead.
 pub fn encode_spooled(path: &Path, spooled: &Spooled) -> Result<Option<(Encoded, fs::Metadata)>> {
     let Some(stream) = spooled.streams.get(path) else {
         return Ok(None);
     };
-    let (mut file, metadata) = open_with_metadata(path)?;
-    if metadata.len() != stream.size {
+    let known = match spooled.known_id(path) {
+        Some(known) => Some(known),
+        None => hash_spooled_file(path, stream.size, stream.adler32)?,
+    };
+    let Some((id, metadata)) = known else {
         return Ok(None);
-    }
-    let mut hash = object_hasher(ObjectType::Blob, stream.size);
-    let mut adler32 = 1;
-    read_chunks(&mut file, path, stream.size, |chunk| {
-        hash.update(chunk);
-        adler32 = zlib_rs::adler32::adler32(adler32, chunk);
-    })?;
-    if adler32 != stream.adler32 {
-        return Ok(None);
-    }
+    };
 
     let length: usize = stream.pieces.iter().map(|(_, length)| length).sum();
     let mut compressed = Vec::with_capacity(length + 8);
@@ -308,7 +436,6 @@ pub fn encode_spooled(path: &Path, spooled: &Spooled) -> Result<Option<(Encoded,
     }
     compressed.extend_from_slice(&FINAL_BLOCK);
     compressed.extend_from_slice(&stream.adler32.to_be_bytes());
-    let id = Oid::from_bytes(&hash.finalize()).expect("a SHA-1 digest is 20 bytes");
     let encoded = Encoded {
         id,
         kind: ObjectType::Blob,
@@ -529,7 +656,7 @@ mod tests {
         let spooled = spool.finish();
         let (encoded, metadata) = encode_spooled(&path, &spooled).unwrap().unwrap();
         assert_eq!(metadata.len(), content.len() as u64);
-        assert_eq!(encoded.id, encode(ObjectType::Blob, &content).id);
+        assert_eq!(encoded.id, encode(ObjectType::Blob, &content).unwrap().id);
         assert_eq!(inflate(&encoded.compressed), content);
 
         // A file that changed after it was spooled is compressed again by the caller.
@@ -540,6 +667,56 @@ mod tests {
         assert!(encode_spooled(&dir.path().join("other.json"), &spooled)
             .unwrap()
             .is_none());
+    }
+
+    #[test]
+    fn spooled_ids_hashed_ahead_match() {
+        let dir = tempfile::tempdir().unwrap();
+        let unchanged = dir.path().join("unchanged.json");
+        let edited = dir.path().join("edited.json");
+        let content = b"{\"id\":\"1714521601.1\"}\n".repeat(1000);
+        let mut spool = DeflateSpool::new(dir.path()).unwrap();
+        for path in [&unchanged, &edited] {
+            fs::write(path, &content).unwrap();
+            spool
+                .append(path, deflate_piece(&content).unwrap())
+                .unwrap();
+        }
+        let mut spooled = spool.finish();
+        let files = spooled.files();
+        // Edited after it was spooled: it is left out, and hashed again at the commit.
+        fs::write(&edited, b"{}\n").unwrap();
+        let ids = Spooled::hash_files(files);
+        assert_eq!(ids.len(), 1);
+        let expected = encode(ObjectType::Blob, &content).unwrap().id;
+        assert_eq!(ids[&unchanged].0, expected);
+
+        let (sender, receiver) = std::sync::mpsc::channel();
+        spooled.expect_ids(receiver);
+        sender.send(ids).unwrap();
+        spooled.wait_for_ids();
+        let (encoded, _) = encode_spooled(&unchanged, &spooled).unwrap().unwrap();
+        assert_eq!(encoded.id, expected);
+        assert_eq!(inflate(&encoded.compressed), content);
+        assert!(encode_spooled(&edited, &spooled).unwrap().is_none());
+    }
+
+    #[test]
+    fn spooled_ids_without_hasher() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("alerts.json");
+        fs::write(&path, b"{}\n").unwrap();
+        let mut spool = DeflateSpool::new(dir.path()).unwrap();
+        spool
+            .append(&path, deflate_piece(b"{}\n").unwrap())
+            .unwrap();
+        let mut spooled = spool.finish();
+        let (sender, receiver) = std::sync::mpsc::channel();
+        spooled.expect_ids(receiver);
+        drop(sender);
+        spooled.wait_for_ids();
+        let (encoded, _) = encode_spooled(&path, &spooled).unwrap().unwrap();
+        assert_eq!(encoded.id, encode(ObjectType::Blob, b"{}\n").unwrap().id);
     }
 
     #[test]
@@ -561,7 +738,7 @@ mod tests {
 
     #[test]
     fn encode_matches_git_blob_id() {
-        let encoded = encode(ObjectType::Blob, b"hello\n");
+        let encoded = encode(ObjectType::Blob, b"hello\n").unwrap();
         // `printf 'hello\n' | git hash-object --stdin`
         assert_eq!(
             encoded.id.to_string(),
