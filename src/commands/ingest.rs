@@ -32,8 +32,15 @@ use super::{Context, Workspace};
 /// gets one summary entry.
 const ENTRIES_PER_ALERT_MAX: usize = 10;
 
-/// Bytes buffered across all batches before every batch is flushed to disk.
+/// Bytes of alerts buffered across all batches before every batch's alerts are flushed to
+/// disk.
 const BUFFERED_MAX: usize = 32 << 20;
+
+/// Bytes of index lines buffered across all batches before they are flushed too. An index
+/// line is about a tenth of its alert, so most flushes leave the indexes in memory: with a
+/// thousand incidents, each flush of every index was a thousand pieces of a few KiB, each
+/// with its own file append and compressor reset.
+const INDEX_BUFFERED_MAX: usize = 16 << 20;
 
 /// Read Wazuh alerts (JSON lines as in alerts.json, a JSON array, or one object) from files or
 /// `-` for stdin, group them into incidents by the dedupe key of casefile.toml within its time
@@ -582,7 +589,7 @@ impl Run<'_> {
         let files = self
             .files
             .get_or_insert_with(|| BatchFiles::start(repo.git.path().to_path_buf()));
-        let before = batch.buffered();
+        let before = batch.buffered_alerts();
         batch.push(
             bytes,
             digest,
@@ -591,11 +598,15 @@ impl Run<'_> {
             time,
             files,
         )?;
-        self.buffered = (self.buffered + batch.buffered()).saturating_sub(before);
+        self.buffered = (self.buffered + batch.buffered_alerts()).saturating_sub(before);
         if self.buffered > BUFFERED_MAX {
-            for touched in &mut self.touched {
-                if let Some(batch) = &mut touched.batch {
+            let batches = self.touched.iter_mut().filter_map(|t| t.batch.as_mut());
+            let indexed: usize = batches.map(|batch| batch.buffered_index()).sum();
+            for batch in self.touched.iter_mut().filter_map(|t| t.batch.as_mut()) {
+                if indexed > INDEX_BUFFERED_MAX {
                     batch.flush(files)?;
+                } else {
+                    batch.flush_alerts(files)?;
                 }
             }
             self.buffered = 0;

@@ -236,24 +236,45 @@ impl BatchWriter {
         Ok(())
     }
 
-    /// Returns the bytes buffered in memory.
-    pub fn buffered(&self) -> usize {
-        self.data.len() + self.index.len()
+    /// Returns the bytes of alerts buffered in memory.
+    pub fn buffered_alerts(&self) -> usize {
+        self.data.len()
     }
 
-    /// Hands the buffered bytes to `files`, which appends them to the batch's files.
+    /// Returns the bytes of index lines buffered in memory.
+    pub fn buffered_index(&self) -> usize {
+        self.index.len()
+    }
+
+    /// Hands the buffered alerts and index lines to `files`, which appends them to the
+    /// batch's files.
     pub fn flush(&mut self, files: &mut BatchFiles) -> Result<()> {
-        if self.data.is_empty() && self.index.is_empty() && self.created {
+        self.send(files, true)
+    }
+
+    /// Hands the buffered alerts to `files` and keeps the index lines in memory.
+    pub fn flush_alerts(&mut self, files: &mut BatchFiles) -> Result<()> {
+        self.send(files, false)
+    }
+
+    fn send(&mut self, files: &mut BatchFiles, with_index: bool) -> Result<()> {
+        let index_empty = self.index.is_empty() || !with_index;
+        if self.data.is_empty() && index_empty && self.created {
             return Ok(());
         }
         // The buffers are handed over, not copied. Each incident of a run has a batch, and
         // keeping their capacity would hold up to twice FLUSH_BYTES each until the commit.
         self.written += self.data.len() as u64;
+        let index = if with_index {
+            std::mem::take(&mut self.index)
+        } else {
+            Vec::new()
+        };
         files.send(Job::Append(Append {
             data_path: self.data_path.clone(),
             index_path: self.index_path.clone(),
             data: std::mem::take(&mut self.data),
-            index: std::mem::take(&mut self.index),
+            index,
             create: !self.created,
         }))?;
         self.created = true;
@@ -375,8 +396,13 @@ impl BatchFiles {
                                 .map_err(Error::io("create directory", parent))?;
                         }
                     }
-                    append(&job.data_path, &job.data, job.create)?;
-                    append(&job.index_path, &job.index, job.create)?;
+                    // An empty buffer appends nothing, so its file is opened only to create it.
+                    if job.create || !job.data.is_empty() {
+                        append(&job.data_path, &job.data, job.create)?;
+                    }
+                    if job.create || !job.index.is_empty() {
+                        append(&job.index_path, &job.index, job.create)?;
+                    }
                     for piece in pieces.by_ref().take(job.data.chunks(PIECE_BYTES).len()) {
                         spool.append(&job.data_path, piece)?;
                     }
