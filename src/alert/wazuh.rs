@@ -157,7 +157,9 @@ pub fn alert_id(json: &[u8]) -> Result<Option<String>, AlertError> {
 }
 
 fn key_of(raw: &Json<'_>, fields: &[String]) -> String {
-    let mut key = String::new();
+    // Room for typical components, such as a rule id, an agent id and an address, so that
+    // the key is usually allocated once.
+    let mut key = String::with_capacity(16 * fields.len());
     for (index, field) in fields.iter().enumerate() {
         if index > 0 {
             key.push(DEDUPE_KEY_SEPARATOR);

@@ -104,7 +104,9 @@ impl<'a> Parser<'a> {
 
     fn selected_object(&mut self, selection: &Selection) -> Parsed<Json<'a>> {
         self.open()?;
-        let mut members = Vec::new();
+        // Room for the members usually built in an alert object, about seven at its root, so
+        // that few objects grow.
+        let mut members = Vec::with_capacity(selection.children.len().min(8));
         let mut dotted_key = false;
         if self.peek() == Some(b'}') {
             self.position += 1;
