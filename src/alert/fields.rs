@@ -118,7 +118,17 @@ pub(crate) fn text_at<'b>(value: &'b Json<'_>, path: &str) -> Option<Cow<'b, str
 
 fn non_empty_text<'b>(value: &'b Json<'_>) -> Option<Cow<'b, str>> {
     let text = scalar_text(value)?;
-    (!text.trim().is_empty()).then_some(text)
+    (!trim(&text).is_empty()).then_some(text)
+}
+
+/// Returns `text` without leading and trailing whitespace, as [`str::trim`] does. Most alert
+/// values start and end with a visible ASCII character, which is not whitespace, so they
+/// are returned without decoding characters.
+pub(crate) fn trim(text: &str) -> &str {
+    match (text.as_bytes().first(), text.as_bytes().last()) {
+        (Some(first), Some(last)) if first.is_ascii_graphic() && last.is_ascii_graphic() => text,
+        _ => text.trim(),
+    }
 }
 
 /// Returns the strings at `path`, which may be an array or a single value. Each string is

@@ -11,6 +11,8 @@ use std::fmt;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 
+mod parser;
+
 /// One JSON value.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Json<'a> {
@@ -30,26 +32,35 @@ pub(crate) enum Json<'a> {
 }
 
 impl<'a> Json<'a> {
-    /// Parses one JSON value that fills `bytes`, apart from surrounding whitespace.
+    /// Parses one JSON value that fills `bytes`, apart from surrounding whitespace, into the
+    /// tree and with the error that `serde_json::from_slice` gives. serde_json parses again
+    /// only the input that [`parser`] rejects.
     pub fn parse(bytes: &'a [u8]) -> Result<Json<'a>, serde_json::Error> {
-        serde_json::from_slice(bytes)
+        let parsed = std::str::from_utf8(bytes)
+            .ok()
+            .and_then(|text| parser::parse_whole(text).ok());
+        match parsed {
+            Some(json) => Ok(json),
+            None => serde_json::from_slice(bytes),
+        }
     }
 
     /// Parses one JSON value as [`Json::parse`] does, but builds only the object members
-    /// that `selection` names and skips the others. Skipped strings are not checked for
-    /// UTF-8 or for lone surrogates in `\u` escapes, so an input that has either, or that
-    /// fails here, is parsed whole, which gives it the error of [`Json::parse`].
+    /// that `selection` names and skips the others. Skipped values are checked as serde_json
+    /// checks an ignored value. An input that fails here, or that has the text `\uD800` to
+    /// `\uDFFF` in a string, is parsed whole by serde_json, which gives it the result or error
+    /// of [`Json::parse`].
     pub fn parse_selected(
         bytes: &'a [u8],
         selection: &Selection,
     ) -> Result<Json<'a>, serde_json::Error> {
-        if std::str::from_utf8(bytes).is_err() || has_surrogate_escape(bytes) {
-            return Json::parse(bytes);
+        let parsed = std::str::from_utf8(bytes)
+            .ok()
+            .and_then(|text| parser::parse_selected(text, selection).ok());
+        match parsed {
+            Some(json) => Ok(json),
+            None => serde_json::from_slice(bytes),
         }
-        let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-        let parsed = de::DeserializeSeed::deserialize(SelectedSeed(selection), &mut deserializer)
-            .and_then(|value| deserializer.end().map(|()| value));
-        parsed.or_else(|_| Json::parse(bytes))
     }
 
     /// Returns the member `key` of an object, or `None` for a missing key or a non-object.
@@ -272,105 +283,6 @@ impl Selection {
 /// than a call to `memchr`.
 fn has_dot(key: &str) -> bool {
     key.bytes().any(|byte| byte == b'.')
-}
-
-/// Returns whether `bytes` contain a `\u` escape of a UTF-16 surrogate (`\uD800` to
-/// `\uDFFF`), which a skipped string would let through unpaired.
-fn has_surrogate_escape(bytes: &[u8]) -> bool {
-    memchr::memmem::find_iter(bytes, b"\\u").any(|index| {
-        let escape = &bytes[index + 2..];
-        escape.len() >= 2
-            && escape[0].eq_ignore_ascii_case(&b'd')
-            && matches!(escape[1].to_ascii_lowercase(), b'8'..=b'9' | b'a'..=b'f')
-    })
-}
-
-/// Builds the value of a selected member: whole at a leaf, member by member in an object.
-struct SelectedSeed<'s>(&'s Selection);
-
-impl<'de> de::DeserializeSeed<'de> for SelectedSeed<'_> {
-    type Value = Json<'de>;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Json<'de>, D::Error> {
-        if self.0.whole {
-            return Json::deserialize(deserializer);
-        }
-        deserializer.deserialize_any(SelectedVisitor(self.0))
-    }
-}
-
-/// Visits a value at a node that is not a leaf: objects keep the selected members, and any
-/// other value is built whole, as [`JsonVisitor`] builds it.
-struct SelectedVisitor<'s>(&'s Selection);
-
-impl<'de> Visitor<'de> for SelectedVisitor<'_> {
-    type Value = Json<'de>;
-
-    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        formatter.write_str("any JSON value")
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Json<'de>, E> {
-        JsonVisitor.visit_unit()
-    }
-
-    fn visit_bool<E: de::Error>(self, flag: bool) -> Result<Json<'de>, E> {
-        JsonVisitor.visit_bool(flag)
-    }
-
-    fn visit_u64<E: de::Error>(self, number: u64) -> Result<Json<'de>, E> {
-        JsonVisitor.visit_u64(number)
-    }
-
-    fn visit_i64<E: de::Error>(self, number: i64) -> Result<Json<'de>, E> {
-        JsonVisitor.visit_i64(number)
-    }
-
-    fn visit_f64<E: de::Error>(self, number: f64) -> Result<Json<'de>, E> {
-        JsonVisitor.visit_f64(number)
-    }
-
-    fn visit_borrowed_str<E: de::Error>(self, text: &'de str) -> Result<Json<'de>, E> {
-        JsonVisitor.visit_borrowed_str(text)
-    }
-
-    fn visit_str<E: de::Error>(self, text: &str) -> Result<Json<'de>, E> {
-        JsonVisitor.visit_str(text)
-    }
-
-    fn visit_string<E: de::Error>(self, text: String) -> Result<Json<'de>, E> {
-        JsonVisitor.visit_string(text)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, sequence: A) -> Result<Json<'de>, A::Error> {
-        JsonVisitor.visit_seq(sequence)
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json<'de>, A::Error> {
-        let mut members = Vec::new();
-        let mut dotted_key = false;
-        while let Some(Key(name)) = map.next_key()? {
-            let dotted = has_dot(&name);
-            let selection = if dotted {
-                self.0.dotted_child(&name)
-            } else {
-                self.0.child(&name)
-            };
-            match selection {
-                Some(selection) => {
-                    dotted_key |= dotted;
-                    members.push((name, map.next_value_seed(SelectedSeed(selection))?))
-                }
-                None => {
-                    map.next_value::<de::IgnoredAny>()?;
-                }
-            }
-        }
-        Ok(Json::Object {
-            members,
-            dotted_key,
-        })
-    }
 }
 
 /// An object key, borrowed when it has no escape sequence. `Cow<str>` itself always copies.

@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::net::IpAddr;
 
-use super::fields::{scalar_text, text_at, Branch};
+use super::fields::{scalar_text, text_at, trim, Branch};
 use super::json::Json;
 use super::Observable;
 use crate::ioc::IocType;
@@ -91,7 +91,7 @@ struct Found(Vec<Observable>);
 
 impl Found {
     fn push(&mut self, kind: IocType, value: &str, field: &Field) {
-        let value = value.trim();
+        let value = trim(value);
         let duplicate = self
             .0
             .iter()
@@ -107,7 +107,7 @@ impl Found {
 
     /// Adds `text` from `field` if it has the expected shape, and skips it otherwise.
     fn add(&mut self, shape: Shape, text: &str, field: &Field) {
-        let text = text.trim();
+        let text = trim(text);
         if text.is_empty() || text == "-" {
             return;
         }

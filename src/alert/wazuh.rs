@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use chrono::{DateTime, FixedOffset, NaiveDateTime};
 
-use super::fields::{render, scalar_text, string_list, text_at};
+use super::fields::{render, scalar_text, string_list, text_at, trim};
 use super::json::{Json, Selection};
 use super::{
     fields, observables, Agent, Alert, AlertError, Observable, Rule, DEDUPE_KEY_SEPARATOR,
@@ -119,7 +119,7 @@ pub fn parse_facts_with(
     Ok(AlertFacts {
         id: owned_text(&raw, "id"),
         timestamp,
-        rule_id: id.trim().to_string(),
+        rule_id: trim(&id).to_string(),
         rule_level,
         observables: observables::extract(&raw),
         dedupe_key: key_of(&raw, dedupe_fields),
@@ -157,7 +157,9 @@ pub fn alert_id(json: &[u8]) -> Result<Option<String>, AlertError> {
 }
 
 fn key_of(raw: &Json<'_>, fields: &[String]) -> String {
-    let mut key = String::new();
+    // Room for typical components, such as a rule id, an agent id and an address, so that
+    // the key is usually allocated once.
+    let mut key = String::with_capacity(16 * fields.len());
     for (index, field) in fields.iter().enumerate() {
         if index > 0 {
             key.push(DEDUPE_KEY_SEPARATOR);
@@ -241,7 +243,7 @@ fn required_rule<'t, 'a>(
 fn parse_rule(rule: Option<&Json<'_>>) -> Result<Rule, AlertError> {
     let (rule, id, description) = required_rule(rule)?;
     Ok(Rule {
-        id: id.trim().to_string(),
+        id: trim(&id).to_string(),
         level: parse_level(rule.get("level"))?,
         description: description.into_owned(),
         groups: string_list(rule, "groups"),
@@ -257,7 +259,7 @@ fn parse_level(level: Option<&Json<'_>>) -> Result<u8, AlertError> {
     })?;
     let parsed = match level {
         Json::Number(number) => number.as_u64(),
-        Json::String(text) => text.trim().parse::<u64>().ok(),
+        Json::String(text) => trim(text).parse::<u64>().ok(),
         _ => None,
     };
     match parsed {
@@ -274,7 +276,7 @@ fn parse_level(level: Option<&Json<'_>>) -> Result<u8, AlertError> {
 fn parse_count(value: &Json<'_>) -> Option<u64> {
     match value {
         Json::Number(number) => number.as_u64(),
-        Json::String(text) => text.trim().parse().ok(),
+        Json::String(text) => trim(text).parse().ok(),
         _ => None,
     }
 }
@@ -312,7 +314,7 @@ fn parse_alert_timestamp(raw: &Json<'_>) -> Result<DateTime<FixedOffset>, AlertE
 /// Parses an RFC 3339 time, also accepting the `+0000` offset without a colon that Wazuh
 /// writes in `timestamp` and a space in place of the `T`.
 fn parse_timestamp(field: &'static str, text: &str) -> Result<DateTime<FixedOffset>, AlertError> {
-    let trimmed = text.trim();
+    let trimmed = trim(text);
     if let Ok(time) = DateTime::parse_from_rfc3339(trimmed) {
         return Ok(time);
     }
