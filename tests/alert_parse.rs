@@ -568,7 +568,15 @@ fn reader_continues_after_malformed_line() {
     assert_eq!(items[0].as_ref().expect("line 1").alert.rule.id, "5712");
     let invalid = items[1].as_ref().expect_err("line 2");
     assert_eq!(invalid.line, 2);
-    assert_eq!(invalid.to_string(), "line 2: alert is not valid JSON");
+    let message = invalid.to_string();
+    assert!(
+        message.starts_with("line 2: alert is not valid JSON: "),
+        "{message}"
+    );
+    assert!(
+        message.ends_with("EOF while parsing a value at line 1 column 53"),
+        "{message}"
+    );
     assert!(
         std::error::Error::source(invalid).is_some(),
         "keeps the serde_json error"

@@ -229,6 +229,34 @@ fn ingest_reports_malformed_lines_and_continues() {
 }
 
 #[test]
+fn ingest_skips_alert_nested_too_deep() {
+    // A field that ingest does not read, nested deeper than serde_json parses: the alert is
+    // invalid, as a parse of the whole alert finds, and the others are ingested.
+    let env = Env::new();
+    let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+    let nested = brute_force("3.2", "2024-05-01T10:01:00.000+0000", "198.51.100.7").replacen(
+        '{',
+        &format!(r#"{{"extra":{deep},"#),
+        1,
+    );
+    let lines = vec![
+        brute_force("3.1", "2024-05-01T10:00:00.000+0000", "203.0.113.5"),
+        nested,
+        brute_force("3.3", "2024-05-01T10:02:00.000+0000", "203.0.113.5"),
+    ];
+    let input = write_input(&env, "deep.json", &lines);
+    let (code, result) = ingest_json(&env, &[&input]);
+    assert_eq!(code, Some(1));
+    let invalid = result["summary"]["invalid"].as_array().unwrap();
+    assert_eq!(invalid.len(), 1, "{invalid:?}");
+    assert_eq!(invalid[0]["line"], 2);
+    let reason = invalid[0]["reason"].as_str().unwrap();
+    assert!(reason.contains("recursion limit"), "{reason}");
+    assert_eq!(result["summary"]["ingested"], 2);
+    assert_eq!(env.status(), "", "the valid alerts were committed");
+}
+
+#[test]
 fn ingest_completes_interrupted_input_without_duplicates() {
     let env = Env::new();
     let lines: Vec<String> = (0..30)

@@ -83,9 +83,10 @@ impl ReadError {
     /// Returns the error of an alert at `line` that did not parse.
     pub fn from_alert_error(line: usize, error: AlertError) -> Self {
         match error {
+            // serde_json's message names the problem and its place in the alert.
             AlertError::InvalidJson(source) => ReadError {
                 line,
-                reason: "alert is not valid JSON".to_string(),
+                reason: format!("alert is not valid JSON: {source}"),
                 source: Some(ReadErrorSource::Json(source)),
             },
             other => ReadError::new(line, other.to_string()),

@@ -15,9 +15,9 @@ pub(super) struct Rejected;
 
 type Parsed<T> = Result<T, Rejected>;
 
-/// The maximum number of objects and arrays open at once in a value that is built. serde_json
-/// rejects the 128th with "recursion limit exceeded". Its skipping of an ignored value has no
-/// such limit, so neither has [`Parser::skip_value`].
+/// The maximum number of objects and arrays open at once. serde_json rejects the 128th with
+/// "recursion limit exceeded" in a value it builds, but not in a value it ignores, so
+/// [`Parser::skip_value`] checks the limit itself.
 const MAX_BUILT_DEPTH: usize = 127;
 
 /// Parses `text` whole, as `serde_json::from_str::<Json>` does.
@@ -345,12 +345,17 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// Skips one value, checking it as serde_json checks an ignored value. Objects and arrays
-    /// may nest to any depth.
+    /// Skips one value, checking it as serde_json checks an ignored value. It also rejects
+    /// objects and arrays nested deeper than a built value may be. serde_json skips those,
+    /// but its parse of the whole alert rejects them, and ingest parses some alerts whole.
     fn skip_value(&mut self) -> Parsed<()> {
         let mut open = OpenContainers::default();
         loop {
-            match self.peek() {
+            let next = self.peek();
+            if matches!(next, Some(b'{' | b'[')) && self.depth + open.depth >= MAX_BUILT_DEPTH {
+                return Err(Rejected);
+            }
+            match next {
                 Some(b'"') => {
                     self.position += 1;
                     self.skip_string()?;
@@ -614,9 +619,18 @@ mod tests {
             assert_eq!(parse_whole(&input).is_ok(), expected, "{depth}");
         }
         assert!(parse_whole(&nested(MAX_BUILT_DEPTH)).is_ok());
-        // serde_json skips an ignored value of any depth.
-        let input = format!(r#"{{"a": {}, "b": 1}}"#, nested(300));
-        assert!(parse_selected(&input, &Selection::new(["b"])).is_ok());
+        // A skipped value may nest as deep as a built one, counting the object around it.
+        let selection = Selection::new(["b"]);
+        for (depth, accepted) in [(MAX_BUILT_DEPTH - 1, true), (MAX_BUILT_DEPTH, false)] {
+            let input = format!(r#"{{"a": {}, "b": 1}}"#, nested(depth));
+            let whole = serde_json::from_str::<Json<'_>>(&input).is_ok();
+            assert_eq!(whole, accepted, "{depth}");
+            assert_eq!(
+                parse_selected(&input, &selection).is_ok(),
+                accepted,
+                "{depth}"
+            );
+        }
     }
 
     #[test]
