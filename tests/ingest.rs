@@ -229,31 +229,36 @@ fn ingest_reports_malformed_lines_and_continues() {
 }
 
 #[test]
-fn ingest_skips_alert_nested_too_deep() {
-    // A field that ingest does not read, nested deeper than serde_json parses: the alert is
-    // invalid, as a parse of the whole alert finds, and the others are ingested.
-    let env = Env::new();
+fn ingest_skips_alerts_only_partly_json() {
+    // Values in fields that ingest does not read, which serde_json skips but rejects when
+    // it parses the whole alert: each alert is invalid, and the others are ingested.
     let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
-    let nested = brute_force("3.2", "2024-05-01T10:01:00.000+0000", "198.51.100.7").replacen(
-        '{',
-        &format!(r#"{{"extra":{deep},"#),
-        1,
-    );
-    let lines = vec![
-        brute_force("3.1", "2024-05-01T10:00:00.000+0000", "203.0.113.5"),
-        nested,
-        brute_force("3.3", "2024-05-01T10:02:00.000+0000", "203.0.113.5"),
-    ];
-    let input = write_input(&env, "deep.json", &lines);
-    let (code, result) = ingest_json(&env, &[&input]);
-    assert_eq!(code, Some(1));
-    let invalid = result["summary"]["invalid"].as_array().unwrap();
-    assert_eq!(invalid.len(), 1, "{invalid:?}");
-    assert_eq!(invalid[0]["line"], 2);
-    let reason = invalid[0]["reason"].as_str().unwrap();
-    assert!(reason.contains("recursion limit"), "{reason}");
-    assert_eq!(result["summary"]["ingested"], 2);
-    assert_eq!(env.status(), "", "the valid alerts were committed");
+    for (value, reason) in [
+        (deep.as_str(), "recursion limit exceeded"),
+        ("1e400", "number out of range"),
+    ] {
+        let env = Env::new();
+        let odd = brute_force("3.2", "2024-05-01T10:01:00.000+0000", "198.51.100.7").replacen(
+            '{',
+            &format!(r#"{{"extra":{value},"#),
+            1,
+        );
+        let lines = vec![
+            brute_force("3.1", "2024-05-01T10:00:00.000+0000", "203.0.113.5"),
+            odd,
+            brute_force("3.3", "2024-05-01T10:02:00.000+0000", "203.0.113.5"),
+        ];
+        let input = write_input(&env, "odd.json", &lines);
+        let (code, result) = ingest_json(&env, &[&input]);
+        assert_eq!(code, Some(1), "{reason}");
+        let invalid = result["summary"]["invalid"].as_array().unwrap();
+        assert_eq!(invalid.len(), 1, "{invalid:?}");
+        assert_eq!(invalid[0]["line"], 2);
+        let text = invalid[0]["reason"].as_str().unwrap();
+        assert!(text.contains(reason), "{text}");
+        assert_eq!(result["summary"]["ingested"], 2, "{reason}");
+        assert_eq!(env.status(), "", "the valid alerts were committed");
+    }
 }
 
 #[test]

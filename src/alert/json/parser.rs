@@ -276,6 +276,20 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
+    /// Skips a number, rejecting one that serde_json reads as out of range when it builds
+    /// it, though not when it skips it. Only a number with an exponent or with hundreds of
+    /// digits can be out of range, so only those are parsed.
+    fn skip_checked_number(&mut self) -> Parsed<()> {
+        let start = self.position;
+        self.skip_number()?;
+        let token = &self.bytes[start..self.position];
+        let may_overflow = token.len() > 300 || token.iter().any(|b| matches!(b, b'e' | b'E'));
+        if may_overflow && serde_json::from_slice::<serde_json::Number>(token).is_err() {
+            return Err(Rejected);
+        }
+        Ok(())
+    }
+
     fn skip_digits(&mut self) {
         while self
             .bytes
@@ -382,7 +396,7 @@ impl<'a> Parser<'a> {
                 Some(b't') => self.literal(b"true")?,
                 Some(b'f') => self.literal(b"false")?,
                 Some(b'n') => self.literal(b"null")?,
-                Some(b'-' | b'0'..=b'9') => self.skip_number()?,
+                Some(b'-' | b'0'..=b'9') => self.skip_checked_number()?,
                 _ => return Err(Rejected),
             }
             // A value has ended: close the containers that end after it, up to one that
@@ -629,6 +643,29 @@ mod tests {
                 parse_selected(&input, &selection).is_ok(),
                 accepted,
                 "{depth}"
+            );
+        }
+    }
+
+    #[test]
+    fn skipped_numbers_out_of_range_rejected() {
+        let selection = Selection::new(["b"]);
+        let long = "9".repeat(400);
+        for (number, accepted) in [
+            ("1e308", true),
+            ("1e-400", true),
+            ("-2.5E+3", true),
+            ("1e400", false),
+            ("-1e400", false),
+            (long.as_str(), false),
+        ] {
+            let input = format!(r#"{{"a": [{number}], "b": 1}}"#);
+            let whole = serde_json::from_str::<Json<'_>>(&input).is_ok();
+            assert_eq!(whole, accepted, "{number}");
+            assert_eq!(
+                parse_selected(&input, &selection).is_ok(),
+                accepted,
+                "{number}"
             );
         }
     }
