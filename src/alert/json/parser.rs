@@ -97,46 +97,9 @@ impl<'a> Parser<'a> {
     /// Parses the value at `selection`: whole at a leaf, and member by member in an object.
     fn selected_value(&mut self, selection: &Selection) -> Parsed<Json<'a>> {
         if !selection.whole && self.peek() == Some(b'{') {
-            return self.selected_object(selection);
+            return self.object(Some(selection));
         }
         self.value()
-    }
-
-    fn selected_object(&mut self, selection: &Selection) -> Parsed<Json<'a>> {
-        self.open()?;
-        // Room for the members usually built in an alert object, about seven at its root, so
-        // that few objects grow.
-        let mut members = Vec::with_capacity(selection.children.len().min(8));
-        let mut dotted_key = false;
-        if self.peek() == Some(b'}') {
-            self.position += 1;
-        } else {
-            loop {
-                let name = self.member_name()?;
-                let dotted = has_dot(&name);
-                let child = if dotted {
-                    selection.dotted_child(&name)
-                } else {
-                    selection.child(&name)
-                };
-                match child {
-                    Some(child) => {
-                        dotted_key |= dotted;
-                        let value = self.selected_value(child)?;
-                        members.push((name, value));
-                    }
-                    None => self.skip_value()?,
-                }
-                if self.object_ends()? {
-                    break;
-                }
-            }
-        }
-        self.depth -= 1;
-        Ok(Json::Object {
-            members,
-            dotted_key,
-        })
     }
 
     /// Parses one value and builds it whole.
@@ -146,7 +109,7 @@ impl<'a> Parser<'a> {
                 self.position += 1;
                 self.string().map(Json::String)
             }
-            Some(b'{') => self.object(),
+            Some(b'{') => self.object(None),
             Some(b'[') => self.array(),
             Some(b't') => self.literal(b"true").map(|()| Json::Bool(true)),
             Some(b'f') => self.literal(b"false").map(|()| Json::Bool(false)),
@@ -156,18 +119,42 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn object(&mut self) -> Parsed<Json<'a>> {
+    /// Parses an object at its opening brace. With a `selection`, it builds the members the
+    /// selection names and skips the others; without one, it builds every member whole.
+    fn object(&mut self, selection: Option<&Selection>) -> Parsed<Json<'a>> {
         self.open()?;
-        let mut members = Vec::new();
+        // Room for the members usually built in an alert object, about seven at its root, so
+        // that few objects grow.
+        let room = selection.map_or(0, |selection| selection.children.len().min(8));
+        let mut members = Vec::with_capacity(room);
         let mut dotted_key = false;
         if self.peek() == Some(b'}') {
             self.position += 1;
         } else {
             loop {
                 let name = self.member_name()?;
-                dotted_key |= has_dot(&name);
-                let value = self.value()?;
-                members.push((name, value));
+                let dotted = has_dot(&name);
+                let value = match selection {
+                    None => Some(self.value()?),
+                    Some(selection) => {
+                        let child = if dotted {
+                            selection.dotted_child(&name)
+                        } else {
+                            selection.child(&name)
+                        };
+                        match child {
+                            Some(child) => Some(self.selected_value(child)?),
+                            None => {
+                                self.skip_value()?;
+                                None
+                            }
+                        }
+                    }
+                };
+                if let Some(value) = value {
+                    dotted_key |= dotted;
+                    members.push((name, value));
+                }
                 if self.object_ends()? {
                     break;
                 }
