@@ -120,7 +120,7 @@ impl<'a> Parser<'a> {
     }
 
     /// Parses an object at its opening brace. With a `selection`, it builds the members the
-    /// selection names and skips the others; without one, it builds every member whole.
+    /// selection names and skips the others. Without one, it builds every member whole.
     fn object(&mut self, selection: Option<&Selection>) -> Parsed<Json<'a>> {
         self.open()?;
         // Room for the members usually built in an alert object, about seven at its root, so
