@@ -37,9 +37,9 @@ const ENTRIES_PER_ALERT_MAX: usize = 10;
 const BUFFERED_MAX: usize = 32 << 20;
 
 /// Bytes of index lines buffered across all batches before they are flushed too. An index
-/// line is about a tenth of its alert, so most flushes leave the indexes in memory: with a
-/// thousand incidents, each flush of every index was a thousand pieces of a few KiB, each
-/// with its own file append and compressor reset.
+/// line is about a tenth of its alert, so most flushes leave the index lines in memory. With
+/// a thousand incidents, flushing every index each time wrote a thousand pieces of a few KiB,
+/// each with its own file append and compressor reset.
 const INDEX_BUFFERED_MAX: usize = 16 << 20;
 
 /// Read Wazuh alerts (JSON lines as in alerts.json, a JSON array, or one object) from files or
