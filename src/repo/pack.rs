@@ -101,6 +101,31 @@ struct ObjectEncoder {
     failed: Option<flate2::CompressError>,
 }
 
+/// Compresses all of `data` into `output` with `flush`, growing `output` as needed. With
+/// `Finish` it ends the stream.
+fn deflate_into(
+    zlib: &mut Compress,
+    mut data: &[u8],
+    output: &mut Vec<u8>,
+    flush: FlushCompress,
+) -> std::result::Result<(), flate2::CompressError> {
+    loop {
+        if output.len() == output.capacity() {
+            output.reserve(output.capacity().max(4096));
+        }
+        let before = zlib.total_in();
+        let status = zlib.compress_vec(data, output, flush)?;
+        data = &data[(zlib.total_in() - before) as usize..];
+        // Output room left over means the compressor took and flushed all it could.
+        let room_left = output.len() < output.capacity();
+        match status {
+            Status::StreamEnd => return Ok(()),
+            _ if flush != FlushCompress::Finish && data.is_empty() && room_left => return Ok(()),
+            _ => {}
+        }
+    }
+}
+
 thread_local! {
     /// Each thread's zlib compressor for whole objects, reset for every object. On 27,000
     /// record-sized objects, a new compressor per object took about a third more time.
@@ -134,25 +159,10 @@ impl ObjectEncoder {
         self.deflate(data, FlushCompress::None);
     }
 
-    /// Compresses `data` into `compressed`, growing it as needed. With `Finish`, it ends
-    /// the stream.
-    fn deflate(&mut self, mut data: &[u8], flush: FlushCompress) {
-        while self.failed.is_none() {
-            if self.compressed.len() == self.compressed.capacity() {
-                self.compressed
-                    .reserve(self.compressed.capacity().max(4096));
-            }
-            let before = self.zlib.total_in();
-            let status = self.zlib.compress_vec(data, &mut self.compressed, flush);
-            data = &data[(self.zlib.total_in() - before) as usize..];
-            let room_left = self.compressed.len() < self.compressed.capacity();
-            match status {
-                Ok(Status::StreamEnd) => return,
-                // Output room left over means the compressor took all it could.
-                Ok(_) if flush == FlushCompress::None && data.is_empty() && room_left => return,
-                Ok(_) => {}
-                Err(error) => self.failed = Some(error),
-            }
+    fn deflate(&mut self, data: &[u8], flush: FlushCompress) {
+        if self.failed.is_none() {
+            let deflated = deflate_into(&mut self.zlib, data, &mut self.compressed, flush);
+            self.failed = deflated.err();
         }
     }
 
@@ -230,22 +240,8 @@ pub fn deflate_piece(bytes: &[u8]) -> Result<DeflatedPiece> {
         let compressor = compressor
             .get_or_insert_with(|| flate2::Compress::new(Compression::new(ZLIB_LEVEL), false));
         compressor.reset();
-        let mut consumed = 0;
-        loop {
-            let before = compressor.total_in();
-            compressor
-                .compress_vec(
-                    &bytes[consumed..],
-                    &mut compressed,
-                    flate2::FlushCompress::Sync,
-                )
-                .map_err(|error| Error::invalid(format!("failed to compress evidence: {error}")))?;
-            consumed += (compressor.total_in() - before) as usize;
-            if consumed == bytes.len() && compressed.len() < compressed.capacity() {
-                return Ok::<(), Error>(());
-            }
-            compressed.reserve(compressed.capacity().max(4096));
-        }
+        deflate_into(compressor, bytes, &mut compressed, FlushCompress::Sync)
+            .map_err(|error| Error::invalid(format!("failed to compress evidence: {error}")))
     })?;
     Ok(DeflatedPiece {
         size: bytes.len() as u64,
