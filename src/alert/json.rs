@@ -36,13 +36,7 @@ impl<'a> Json<'a> {
     /// tree and with the error that `serde_json::from_slice` gives. serde_json parses again
     /// only the input that [`parser`] rejects.
     pub fn parse(bytes: &'a [u8]) -> Result<Json<'a>, serde_json::Error> {
-        let parsed = std::str::from_utf8(bytes)
-            .ok()
-            .and_then(|text| parser::parse_whole(text).ok());
-        match parsed {
-            Some(json) => Ok(json),
-            None => serde_json::from_slice(bytes),
-        }
+        parse_or_serde(bytes, parser::parse_whole)
     }
 
     /// Parses one JSON value as [`Json::parse`] does, but builds only the object members
@@ -54,13 +48,7 @@ impl<'a> Json<'a> {
         bytes: &'a [u8],
         selection: &Selection,
     ) -> Result<Json<'a>, serde_json::Error> {
-        let parsed = std::str::from_utf8(bytes)
-            .ok()
-            .and_then(|text| parser::parse_selected(text, selection).ok());
-        match parsed {
-            Some(json) => Ok(json),
-            None => serde_json::from_slice(bytes),
-        }
+        parse_or_serde(bytes, |text| parser::parse_selected(text, selection))
     }
 
     /// Returns the member `key` of an object, or `None` for a missing key or a non-object.
@@ -218,6 +206,21 @@ impl<'de> Visitor<'de> for JsonVisitor {
             members,
             dotted_key,
         })
+    }
+}
+
+/// Parses `bytes` with `parse`, one of [`parser`]'s functions, when they are UTF-8, and
+/// with serde_json when they are not or when `parse` rejects them.
+fn parse_or_serde<'a>(
+    bytes: &'a [u8],
+    parse: impl FnOnce(&'a str) -> Result<Json<'a>, parser::Rejected>,
+) -> Result<Json<'a>, serde_json::Error> {
+    let parsed = std::str::from_utf8(bytes)
+        .ok()
+        .and_then(|text| parse(text).ok());
+    match parsed {
+        Some(json) => Ok(json),
+        None => serde_json::from_slice(bytes),
     }
 }
 
