@@ -41,9 +41,10 @@ impl<'a> Json<'a> {
 
     /// Parses one JSON value as [`Json::parse`] does, but builds only the object members
     /// that `selection` names and skips the others. Skipped values are checked as serde_json
-    /// checks an ignored value. An input that fails here, or that has the text `\uD800` to
-    /// `\uDFFF` in a string, is parsed whole by serde_json, which gives it the result or error
-    /// of [`Json::parse`].
+    /// checks an ignored value, and against its limits on nesting and on number range for a
+    /// value it builds. An input that fails here, or that has the text `\uD800` to `\uDFFF`
+    /// in a string, is parsed whole by serde_json, which gives it the result or error of
+    /// [`Json::parse`].
     pub fn parse_selected(
         bytes: &'a [u8],
         selection: &Selection,
